@@ -58,8 +58,9 @@ class MatrixBridgeCase(unittest.TestCase):
         self.db = str(self.folder / "chat.sqlite3")
         self.line, self.irc = free_port(), free_port()
 
-    def serve(self) -> TwistdProcess:
-        """The server on its ports and ``--db`` (again, after a stop)."""
+    def serve(self, *more: str) -> TwistdProcess:
+        """The server on its ports and ``--db`` (again, after a stop), with
+        ``more`` options (a later ``--rate`` is the one that holds)."""
         return spawn_twistd(
             self,
             "--port", f"tcp:{self.line}:interface=127.0.0.1",
@@ -71,6 +72,7 @@ class MatrixBridgeCase(unittest.TestCase):
             "--matrix-registration", str(self.registration),
             "--matrix-homeserver", self.synapse.url,
             "--matrix-server-name", "localhost",
+            *more,
         )  # fmt: skip
 
     @defer.inlineCallbacks
@@ -394,6 +396,39 @@ class MatrixBridgeTests(MatrixBridgeCase):
         self.assertEqual(sum(" pushed once" in line for line in heard), 1)
         self.assertFalse([line for line in heard if "not said" in line])
         self.assertEqual(sum(" hello from matrix" in line for line in heard), 1)
+
+    @defer.inlineCallbacks
+    def test_flood_limits(self) -> Generator[Any, Any, None]:
+        """With --burst 4 and --rate 0.01, mxbob's first four messages in a
+        row are said and the rest are not (nor does anything come back to
+        Matrix for them), and the server's log says so; mxcat, in a bucket of
+        his own, still speaks."""
+        process = self.serve("--rate", "0.01", "--burst", "4")
+        yield process.when_output(b"listening on")
+        ann = yield until(
+            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
+        )
+        ann.say("/join general")
+        yield ann.expect_line("MEMBERS general")
+        bob = yield self.matrix_user("mxbob")
+        cat = yield self.matrix_user("mxcat")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+        yield threads.deferToThread(cat.join, room_id)
+        for n in range(6):
+            yield threads.deferToThread(bob.say, room_id, f"flood {n}")
+        yield threads.deferToThread(cat.say, room_id, "cat here")
+        yield ann.expect(lambda line: line.endswith(" cat here"))
+        heard = [
+            x.rsplit(" ", 2)[-2:] for x in ann.lines if x.startswith("MSG general ")
+        ]
+        said = [["flood", str(n)] for n in range(4)]
+        self.assertEqual(heard, [*said, ["cat", "here"]], ann.lines)
+        timeline = yield threads.deferToThread(bob.timeline, room_id)
+        echoed = [e for e in timeline if e["sender"].startswith("@chatroom")]
+        self.assertFalse(
+            [e for e in echoed if e.get("type") == "m.room.message"], echoed
+        )
+        yield process.when_output(b"mxbob:localhost is past the flood limits")
 
 
 class MatrixBridgeRestartTests(MatrixBridgeCase):

@@ -72,6 +72,7 @@ from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.text import name_key, without_control_characters
 from chatroom.core.policy import amending, reactions
+from chatroom.core.policy.flood import SpeakerLimits
 from chatroom.core.policy.moderation import Actor
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
@@ -85,6 +86,12 @@ PING_EVERY = 10.0
 #: An answer to a token: the homeserver's error code, or None (it holds).
 UNAUTHORIZED = "M_UNAUTHORIZED"
 FORBIDDEN = "M_FORBIDDEN"
+
+#: The kinds of event that count as a line of their sender against the
+#: flood limits (what a member types to say them: a message, an edit, a
+#: reply, a reaction). Membership and redactions are not counted: a drop
+#: would leave the two sides disagreeing about who is in and what is kept.
+FLOOD_COUNTED = frozenset({"m.room.message", "m.reaction"})
 
 
 class HomeserverAwayError(Exception):
@@ -264,6 +271,7 @@ class MatrixBridge:
         seating: BridgedSeating,
         find_user: Callable[[str], Awaitable[object | None]],
         speak: Speak,
+        limits: SpeakerLimits,
     ) -> None:
         """Args:
         pinger: pings the homeserver until it answers (the sender's too).
@@ -274,6 +282,8 @@ class MatrixBridge:
             nobody).
         speak: a seated member's message, through the messages' service
             (its ``paste``): the room's rules apply.
+        limits: each Matrix user's flood limits (``--burst``, ``--rate``),
+            as a member's at a door.
         """
         self.settings = settings
         self.clock = clock
@@ -289,6 +299,7 @@ class MatrixBridge:
         self.seating = seating
         self.find_user = find_user
         self.speak = speak
+        self.limits = limits
         #: The next try at seating the Matrix members again, if one waits.
         self.restoring: IDelayedCall | None = None
         #: What each kind of event pushed does (the others: acknowledged).
@@ -394,6 +405,14 @@ class MatrixBridge:
         if room_key is None:  # no portal's: acknowledged, ignored
             return
         if not await self._note_once(EVENTS, str(event_id), room_key, SEEN_SECONDS):
+            return
+        if kind in FLOOD_COUNTED and self.limits.take(bridged_name(str(sender))):
+            self.log.info(
+                "{user} is past the flood limits: their {kind} is not said in {room}",
+                user=bridged_name(str(sender)),
+                kind=kind,
+                room=room_key,
+            )
             return
         try:
             await handler(room_key, event)

@@ -9,6 +9,7 @@ tested here."""
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any, cast
 
 from twisted.internet import defer
@@ -433,3 +434,32 @@ class BridgeLifeContract(ContractBase):
         alice.say("/who")
         listed = yield self.expect(alice, "MEMBERS tea")
         self.assertNotIn("bob:example.org", listed)
+
+    @defer.inlineCallbacks
+    def test_matrix_users_are_held_to_the_flood_limits(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A Matrix user is held to ``--burst`` and ``--rate`` as a member
+        typing at a door is, each in a bucket of their own: bob:example.org's
+        messages past the burst are not said (and nothing goes back to
+        Matrix for them), while cat:example.org still speaks; a reload that
+        lifts the limit lets bob speak again."""
+        alice, _, bridge = yield self.portal()
+        core = cast(Any, self.server.registry)
+        limited = replace(core.config, rate=0.001, burst=2)
+        core.reconfigure(limited)
+        flood = [message(f"$f{n}", f"flood {n}") for n in range(4)]
+        cat = message("$c1", "cat here", sender="@cat:example.org")
+        yield defer.ensureDeferred(bridge.transaction("t1", [*flood, cat]))
+        heard: list[str] = []
+        while not heard or not heard[-1].endswith(" cat here"):
+            heard.append((yield self.expect(alice, "@")))
+        said = [line.rsplit(" ", 2)[-2:] for line in heard]
+        self.assertEqual(said, [["flood", "0"], ["flood", "1"], ["cat", "here"]], heard)
+        self.assertEqual((yield self.sent(bridge)), [])
+        core.reconfigure(replace(limited, rate=0))
+        again = message("$f9", "flood lifted")
+        yield defer.ensureDeferred(bridge.transaction("t2", [again]))
+        self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" lifted"))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if " flood " in x])
