@@ -430,6 +430,89 @@ class MatrixBridgeTests(MatrixBridgeCase):
         )
         yield process.when_output(b"mxbob:localhost is past the flood limits")
 
+    @defer.inlineCallbacks
+    def test_redactions_by_others(self) -> Generator[Any, Any, None]:
+        """A Matrix redaction of someone else's message is honoured only
+        from a user whom the portal's power levels let redact: mxcat's
+        redaction of mxbob's message at the default level (pushed as the
+        homeserver would; Synapse itself refuses it to him) is ignored;
+        raised to the redact level by the bridge's user, his redactions
+        of mxbob's message and of rita's are REDACTs by him, and /history
+        no longer has them."""
+        process = self.serve()
+        yield process.when_output(b"listening on")
+        rita = yield until(
+            lambda: connect_client(reactor, self.line, "rita"), 60, "the line door"
+        )
+        rita.say("/caps rich")
+        rita.say("/join general")
+        yield rita.expect_line("MEMBERS general")
+        bob = yield self.matrix_user("mxbob")
+        cat = yield self.matrix_user("mxcat")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+        yield threads.deferToThread(cat.join, room_id)
+
+        def said_id(words: str) -> Any:
+            got = rita.expect(lambda line: line.startswith("@") and words in line)
+            return got.addCallback(lambda line: line.split(" ")[0][1:].split(";")[0])
+
+        kept_event = yield threads.deferToThread(bob.say, room_id, "kept words")
+        kept = yield said_id(" kept words")
+        gone_event = yield threads.deferToThread(bob.say, room_id, "spam words")
+        gone = yield said_id(" spam words")
+        rita.say("rita's words")
+        hers = yield said_id(" rita's words")
+        her_event = yield threads.deferToThread(
+            bob.wait_event,
+            room_id,
+            "rita's message",
+            lambda e: e.get("content", {}).get("body") == "rita's words",
+        )
+        pushed = {
+            "type": "m.room.redaction",
+            "event_id": "$a-redaction-without-power",
+            "room_id": room_id,
+            "sender": "@mxcat:localhost",
+            "redacts": kept_event,
+            "content": {"reason": "not his"},
+        }
+        status = yield threads.deferToThread(
+            _push,
+            self.url,
+            "/_matrix/app/v1/transactions/test-redaction",
+            {"events": [pushed]},
+            self.tokens["hs_token"],
+        )
+        self.assertEqual(status, 200)
+
+        path = f"/_matrix/client/v3/rooms/{room_id}/state/m.room.power_levels"
+        as_token = self.tokens["as_token"]
+        status, levels = yield threads.deferToThread(
+            self.synapse.request, "GET", path, None, as_token
+        )
+        self.assertEqual(status, 200, levels)
+        levels.setdefault("users", {})["@mxcat:localhost"] = levels.get("redact", 50)
+        status, answer = yield threads.deferToThread(
+            self.synapse.request, "PUT", path, levels, as_token
+        )
+        self.assertEqual(status, 200, answer)
+        yield threads.deferToThread(cat.redact, room_id, gone_event, "spam")
+        redacted = yield rita.expect(lambda line: " REDACT general " in line)
+        self.assertRegex(
+            redacted, rf"^@\d+ REDACT general {gone} mxcat:localhost spam$"
+        )
+        yield threads.deferToThread(cat.redact, room_id, her_event["event_id"], "")
+        redacted = yield rita.expect(lambda line: " REDACT general " in line)
+        self.assertRegex(redacted, rf"^@\d+ REDACT general {hers} mxcat:localhost")
+        self.assertFalse([x for x in rita.lines if f" REDACT general {kept} " in x])
+        before = len(rita.lines)
+        rita.say("/history 50")
+        yield rita.expect(lambda line: line.startswith("HISTORY_END"))
+        replayed = rita.lines[before:]
+        self.assertTrue([x for x in replayed if x.endswith(" kept words")], replayed)
+        for words in (" spam words", " rita's words"):
+            self.assertFalse([x for x in replayed if x.endswith(words)], replayed)
+
 
 class MatrixBridgeRestartTests(MatrixBridgeCase):
     """Either side stopped and started again: nothing lost, nothing doubled."""

@@ -26,6 +26,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from twisted.internet import task
 from twisted.internet.defer import Deferred
@@ -189,6 +190,34 @@ def message_text(content: dict[str, Any]) -> list[str]:
         kept.append(line)
         size += len(raw)
     return [line for line in kept if line] or []
+
+
+def _level(value: Any, default: int) -> int:
+    """A power level as ``m.room.power_levels`` holds it (an integer, or
+    in old rooms a string of one); ``default`` if it is neither."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return default
+    return default
+
+
+def may_redact_others(levels: dict[str, Any], user_id: str) -> bool:
+    """Whether a room's ``m.room.power_levels`` content ``levels`` lets
+    ``user_id`` redact others' events: their level (``users``, else
+    ``users_default``, else 0) is at least the ``redact`` level (else 50),
+    as the Matrix spec reckons it."""
+    users = levels.get("users")
+    default = _level(levels.get("users_default"), 0)
+    level = default
+    if isinstance(users, dict) and user_id in users:
+        level = _level(users[user_id], default)
+    return level >= _level(levels.get("redact"), 50)
 
 
 def transaction_fingerprint(events: list[Any]) -> str:
@@ -601,9 +630,22 @@ class MatrixBridge:
         await self.apply(reacted(message, reaction, name_key(user), facts, now, limit))
         return True
 
+    async def _may_redact_others(self, room_id: str, user_id: str) -> bool:
+        """Whether the portal's power levels, as the homeserver has them
+        now, let ``user_id`` redact others' events (no answer: they do not)."""
+        path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.power_levels"
+        try:
+            status, levels = await self.homeserver.call("GET", path)
+        except HomeserverAwayError:
+            self.pinger.away()
+            return False
+        return status == 200 and may_redact_others(levels, user_id)
+
     async def _redaction(self, room: str, event: dict[str, Any]) -> None:
-        """A redaction of a bridged message by its author (a deletion), or
-        of a reaction (taken back)."""
+        """A redaction of a bridged message (a deletion) by its author, or
+        by a Matrix user whom the portal's power levels let redact others'
+        events (as a room operator deletes another's message); or of a
+        reaction (taken back)."""
         content = event.get("content")
         redacts = event.get("redacts")
         if redacts is None and isinstance(content, dict):
@@ -621,7 +663,18 @@ class MatrixBridge:
             await self._react(room, parts[1], user, parts[2], False)
             return
         message = await self._stored(room, parts[1])
-        if message is None or name_key(message.user) != name_key(user):
+        if message is None:
+            return
+        if name_key(message.user) != name_key(user) and not (
+            await self._may_redact_others(str(event["room_id"]), str(event["sender"]))
+        ):
+            self.log.info(
+                "{user} may not redact {author}'s message {id} in {room}",
+                user=user,
+                author=message.user,
+                id=message.id,
+                room=room,
+            )
             return
         reason = content.get("reason") if isinstance(content, dict) else None
         now = self.clock.seconds()

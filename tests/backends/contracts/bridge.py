@@ -15,7 +15,7 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.bridging.appservice import MatrixBridge
-from chatroom.core.bridging.store import EVENTS, PORTALS
+from chatroom.core.bridging.store import EVENTS, PORTALS, TO_MATRIX
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
 from chatroom.wiring.composition import compose_bridge
@@ -463,3 +463,49 @@ class BridgeLifeContract(ContractBase):
         self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" lifted"))
         yield self.wait()
         self.assertFalse([x for x in alice.unread() if " flood " in x])
+
+    @defer.inlineCallbacks
+    def test_redactions_of_others_messages(self) -> Generator[Any, Any, None]:
+        """A Matrix redaction of someone else's bridged message is honoured
+        only from a user whom the portal's power levels (read from the
+        homeserver) let redact others' events: cat:example.org at the
+        default level redacts bob:example.org's message and alice's, and
+        nothing comes of it; raised to the redact level, his redactions are
+        REDACTs by him, as a room operator's deletion is."""
+        alice, _, bridge = yield self.portal()
+        yield defer.ensureDeferred(
+            bridge.transaction("t1", [message("$b1", "bob's words")])
+        )
+        said = yield self.heard(alice, " bob's words")
+        bobs = said.split(";")[0][1:]
+        hers = yield self.said_id(alice, "alice's words")
+        yield self.sent(bridge)
+        her_event = yield defer.ensureDeferred(
+            bridge.ledger.noted(TO_MATRIX, f"tea {hers}")
+        )
+        self.assertIsNotNone(her_event)
+
+        def redaction(event_id: str, redacts: str, reason: str) -> dict[str, Any]:
+            return {
+                "type": "m.room.redaction",
+                "event_id": event_id,
+                "room_id": "!portal1:localhost",
+                "sender": "@cat:example.org",
+                "redacts": redacts,
+                "content": {"reason": reason} if reason else {},
+            }
+
+        refused = [redaction("$r1", "$b1", "spam"), redaction("$r2", her_event, "")]
+        yield defer.ensureDeferred(bridge.transaction("t2", refused))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if " REDACT " in x])
+        levels = self.homeserver.made("/state/m.room.power_levels")
+        self.assertEqual(len(levels), 2)
+        self.homeserver.power_levels["users"]["@cat:example.org"] = 50
+        allowed = [redaction("$r3", "$b1", "spam"), redaction("$r4", her_event, "")]
+        yield defer.ensureDeferred(bridge.transaction("t3", allowed))
+        first = yield self.heard(alice, " REDACT ")
+        self.assertRegex(first, rf"^@\d+ REDACT tea {bobs} cat:example\.org spam$")
+        second = yield self.heard(alice, " REDACT ")
+        self.assertRegex(second, rf"^@\d+ REDACT tea {hers} cat:example\.org")
+        self.assertEqual((yield self.sent(bridge)), [])
