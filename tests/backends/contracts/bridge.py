@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from twisted.internet import defer
+from twisted.logger import Logger
 
 from chatroom.core.bridging.appservice import MatrixBridge
 from chatroom.core.bridging.store import EVENTS, PORTALS, TO_MATRIX
@@ -509,3 +510,37 @@ class BridgeLifeContract(ContractBase):
         second = yield self.heard(alice, " REDACT ")
         self.assertRegex(second, rf"^@\d+ REDACT tea {hers} cat:example\.org")
         self.assertEqual((yield self.sent(bridge)), [])
+
+    @defer.inlineCallbacks
+    def test_what_retention_trims_first_is_counted(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A portal's queue is its room's history: what --retention trims
+        before its turn (here 6 events are kept, and 10 messages are said
+        before the sender's pass) never reaches Matrix, and the log says how many.
+        Edits, reactions and deletions sent in turn are no gap."""
+        alice, _, bridge = yield self.portal()
+        logged: list[dict[str, Any]] = []
+        cast(Any, bridge.sender).log = Logger(observer=logged.append)
+        first = yield self.said_id(alice, "one")
+        sent = yield self.sent(bridge)
+        for said, heard in (
+            (f"/react {first} 👍", " REACT "),
+            (f"/edit {first} one, edited", " EDIT "),
+            (f"/redact {first}", " REDACT "),
+        ):
+            alice.say(said)
+            yield self.heard(alice, heard)
+            sent += yield self.sent(bridge)
+        self.assertEqual(len(sent), 4, sent)
+        gone = [e for e in logged if "gone from its history" in e["log_format"]]
+        self.assertEqual(gone, [])
+        for n in range(10):
+            yield self.said_id(alice, f"trimmed {n}")
+        sent = yield self.sent(bridge)
+        bodies = [content.get("body") for _, content, _ in sent]
+        kept = len(bodies)
+        self.assertLess(kept, 10)
+        self.assertEqual(bodies, [f"trimmed {n}" for n in range(10 - kept, 10)])
+        [told] = [e for e in logged if "gone from its history" in e["log_format"]]
+        self.assertEqual((told["count"], told["room"]), (10 - kept, "tea"))
