@@ -521,7 +521,7 @@ class BridgeLifeContract(ContractBase):
         Edits, reactions and deletions sent in turn are no gap."""
         alice, _, bridge = yield self.portal()
         logged: list[dict[str, Any]] = []
-        cast(Any, bridge.sender).log = Logger(observer=logged.append)
+        cast(Any, bridge.sender).log = Logger(observer=cast(Any, logged.append))
         first = yield self.said_id(alice, "one")
         sent = yield self.sent(bridge)
         for said, heard in (
