@@ -21,7 +21,7 @@ from twisted.trial import unittest
 from chatroom.wiring.matrix import registration_text
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.matrix import Synapse
-from tests.matrix.client import MatrixUser
+from tests.matrix.client import MatrixUser, signed_in
 from tests.support import LineClient, connect_client, free_port, until
 
 
@@ -76,12 +76,26 @@ class MatrixBridgeCase(unittest.TestCase):
         )  # fmt: skip
 
     @defer.inlineCallbacks
+    def first_member(
+        self, name: str, *options: str, rich: bool = False
+    ) -> Generator[Any, Any, LineClient]:
+        """The server started (with ``options``; its process is
+        :attr:`process`), and ``name`` at its line door in general
+        (``rich``: with ``/caps rich``)."""
+        process = self.process = self.serve(*options)
+        yield process.when_output(b"listening on")
+        client = yield until(
+            lambda: connect_client(reactor, self.line, name), 60, "the line door"
+        )
+        if rich:
+            client.say("/caps rich")
+        client.say("/join general")
+        yield client.expect_line("MEMBERS general")
+        return client
+
+    @defer.inlineCallbacks
     def matrix_user(self, localpart: str) -> Generator[Any, Any, MatrixUser]:
-        user_id = yield threads.deferToThread(self.synapse.register_user, localpart)
-        user = MatrixUser(self.synapse.url, user_id)
-        self.addCleanup(threads.deferToThread, user.close)
-        yield threads.deferToThread(user.login, "secret-pw")
-        return user
+        return (yield signed_in(self, self.synapse, localpart))
 
 
 class MatrixBridgeTests(MatrixBridgeCase):
@@ -108,13 +122,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         chatroom. mxbob's message reaches the IRC user as a PRIVMSG from
         the nick mxbob:localhost. poann's puppet joined the portal, and
         leaves it when she leaves the room."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        poann = yield until(
-            lambda: connect_client(reactor, self.line, "poann"), 60, "the line door"
-        )
-        poann.say("/join general")
-        yield poann.expect_line("MEMBERS general")
+        poann = yield self.first_member("poann")
         poivy = yield self.irc_client("poivy")
         bob = yield self.matrix_user("mxbob")
         room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
@@ -173,13 +181,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         """mxcat's join of the portal is JOIN general mxcat:localhost at the
         line door and a JOIN at IRC, and /who lists him; his leave is a
         PART, and /who no longer lists him."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        ann = yield until(
-            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
-        )
-        ann.say("/join general")
-        yield ann.expect_line("MEMBERS general")
+        ann = yield self.first_member("ann")
         ivy = yield self.irc_client("ivy")
         cat = yield self.matrix_user("mxcat")
         room_id = yield threads.deferToThread(cat.join, "#chatroom_general:localhost")
@@ -205,14 +207,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         longer has the message), his reply (with its fallback) a MSG
         tagged reply=ID, his m.annotation a REACT; /reply and /react of his
         message point at his event."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        rita = yield until(
-            lambda: connect_client(reactor, self.line, "rita"), 60, "the line door"
-        )
-        rita.say("/caps rich")
-        rita.say("/join general")
-        yield rita.expect_line("MEMBERS general")
+        rita = yield self.first_member("rita", rich=True)
         plain = yield connect_client(reactor, self.line, "paul")
         plain.say("/join general")
         yield plain.expect_line("MEMBERS general")
@@ -338,13 +333,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         bridged=matrix, once; his m.emote is an ACTION. A transaction
         pushed again, or its event in another, says nothing more; a wrong
         hs_token is 403 and none 401, and nothing of either is said."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        ann = yield until(
-            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
-        )
-        ann.say("/join general")
-        yield ann.expect_line("MEMBERS general")
+        ann = yield self.first_member("ann")
         rich = yield connect_client(reactor, self.line, "rita")
         rich.say("/caps rich")
         rich.say("/join general")
@@ -403,13 +392,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         row are said and the rest are not (nor does anything come back to
         Matrix for them), and the server's log says so; mxcat, in a bucket of
         his own, still speaks."""
-        process = self.serve("--rate", "0.01", "--burst", "4")
-        yield process.when_output(b"listening on")
-        ann = yield until(
-            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
-        )
-        ann.say("/join general")
-        yield ann.expect_line("MEMBERS general")
+        ann = yield self.first_member("ann", "--rate", "0.01", "--burst", "4")
         bob = yield self.matrix_user("mxbob")
         cat = yield self.matrix_user("mxcat")
         room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
@@ -428,7 +411,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         self.assertFalse(
             [e for e in echoed if e.get("type") == "m.room.message"], echoed
         )
-        yield process.when_output(b"mxbob:localhost is past the flood limits")
+        yield self.process.when_output(b"mxbob:localhost is past the flood limits")
 
     @defer.inlineCallbacks
     def test_redactions_by_others(self) -> Generator[Any, Any, None]:
@@ -439,14 +422,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         raised to the redact level by the bridge's user, his redactions
         of mxbob's message and of rita's are REDACTs by him, and /history
         no longer has them."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        rita = yield until(
-            lambda: connect_client(reactor, self.line, "rita"), 60, "the line door"
-        )
-        rita.say("/caps rich")
-        rita.say("/join general")
-        yield rita.expect_line("MEMBERS general")
+        rita = yield self.first_member("rita", rich=True)
         bob = yield self.matrix_user("mxbob")
         cat = yield self.matrix_user("mxcat")
         room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")

@@ -27,7 +27,7 @@ from chatroom.wiring.composition import compose_bridge
 from chatroom.wiring.homeserver import AgentHomeserver
 from chatroom.wiring.matrix import read_registration, registration_text
 from tests.matrix import Synapse
-from tests.matrix.client import MatrixUser
+from tests.matrix.client import signed_in
 from tests.support import FakeClient, chat_core, free_port, local_server
 
 
@@ -76,10 +76,7 @@ class SendThenMarkTests(unittest.TestCase):
         first = self.bridge()
         made = yield defer.ensureDeferred(first.room_query("#chatroom_tea:localhost"))
         self.assertTrue(made)
-        user_id = yield threads.deferToThread(self.synapse.register_user, "mxbob")
-        bob = MatrixUser(self.synapse.url, user_id)
-        self.addCleanup(threads.deferToThread, bob.close)
-        yield threads.deferToThread(bob.login, "secret-pw")
+        bob = yield signed_in(self, self.synapse, "mxbob")
         room_id = yield threads.deferToThread(bob.join, "#chatroom_tea:localhost")
         self.assertIsNotNone(room_id)
         alice.send("said once")

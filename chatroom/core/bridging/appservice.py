@@ -5,8 +5,11 @@ The homeserver asks about aliases (:meth:`MatrixBridge.room_query`: a
 bridged room's portal is made, once, as ``@chatroom:SERVER``, and the pair
 kept in the ledger) and users (:meth:`MatrixBridge.user_query`), and pushes
 transactions of events (:meth:`MatrixBridge.transaction`): each relayed
-once, however often it is pushed, by a note in the ledger
-(:mod:`chatroom.core.bridging.store`) claimed before it is relayed. A
+once, however often it is pushed, and at least once: claimed in the ledger
+(:mod:`chatroom.core.bridging.store`) for a minute before it is relayed,
+and noted as relayed after (a relay stopped between the two is made again
+when the claim has run out: the transaction, unacknowledged, is pushed
+again). A
 message from Matrix is said in the portal's room as the Matrix user's
 bridged name (``bob:example.org``), tagged ``bridged=matrix``, through the
 back-end's one write, as a webhook's post is. The bridge's own users are
@@ -41,6 +44,8 @@ from chatroom.core.bridging.store import (
     MATRIX_MEMBERS,
     PORTAL_ROOMS,
     PORTALS,
+    RELAYING,
+    RELAYING_SECONDS,
     SEEN_SECONDS,
     SENT,
     TO_MATRIX,
@@ -97,6 +102,12 @@ FLOOD_COUNTED = frozenset({"m.room.message", "m.reaction"})
 
 class HomeserverAwayError(Exception):
     """The homeserver could not be reached, or failed (5xx)."""
+
+
+class RelayingNowError(Exception):
+    """An event of the transaction is being relayed by another request (a
+    node's, or one that stopped half-way and whose claim has not run out):
+    the transaction is not acknowledged, and the homeserver pushes it again."""
 
 
 class Homeserver(Protocol):
@@ -329,6 +340,8 @@ class MatrixBridge:
         self.find_user = find_user
         self.speak = speak
         self.limits = limits
+        #: How long an event's claim lasts while it is relayed (seconds).
+        self.claim_seconds = RELAYING_SECONDS
         #: The next try at seating the Matrix members again, if one waits.
         self.restoring: IDelayedCall | None = None
         #: What each kind of event pushed does (the others: acknowledged).
@@ -433,12 +446,46 @@ class MatrixBridge:
         room_key = await self.ledger.noted(PORTAL_ROOMS, str(room_id))
         if room_key is None:  # no portal's: acknowledged, ignored
             return
-        if not await self._note_once(EVENTS, str(event_id), room_key, SEEN_SECONDS):
+        if not await self._claim(str(event_id), room_key):
             return
-        if kind in FLOOD_COUNTED and self.limits.take(bridged_name(str(sender))):
+        await self._relay(str(kind), room_key, event)
+        done = Note(EVENTS, str(event_id), room_key, SEEN_SECONDS)
+        await self.apply(DecidedChange(BridgeLedger(), (), (done,)))
+
+    async def _claim(self, event_id: str, room_key: str) -> bool:
+        """Event ``event_id`` claimed for this request to relay: True, or
+        False if it was relayed before. Claimed by another that goes on
+        (or stopped half-way, until its claim runs out):
+        :class:`RelayingNowError`. The claim is noted before the event is
+        relayed, and the event as relayed once it is, so an event is
+        relayed once, and at least once: a relay that stops between the
+        two leaves a claim that runs out, and the homeserver, whose
+        transaction was not acknowledged, pushes it again."""
+        change = DecidedChange(
+            BridgeLedger(),
+            (Unnoted(EVENTS, event_id), Unnoted(RELAYING, event_id)),
+            (Note(RELAYING, event_id, room_key, self.claim_seconds),),
+        )
+        try:
+            await self.apply(change)
+        except FactsChangedError:
+            if await self.ledger.noted(EVENTS, event_id) is not None:
+                return False
+            raise RelayingNowError(event_id) from None
+        return True
+
+    async def _relay(self, kind: str, room_key: str, event: dict[str, Any]) -> None:
+        """What event ``event`` of a portal says, said in its room, as the
+        room's rules let it (past them: nothing, logged). The store away
+        (``UNAVAILABLE``) fails the transaction, which the homeserver
+        pushes again; an event that fails otherwise is logged and passed
+        over, so that one event cannot hold up every later one."""
+        sender = str(event["sender"])
+        handler = self.handlers[kind]
+        if kind in FLOOD_COUNTED and self.limits.take(bridged_name(sender)):
             self.log.info(
                 "{user} is past the flood limits: their {kind} is not said in {room}",
-                user=bridged_name(str(sender)),
+                user=bridged_name(sender),
                 kind=kind,
                 room=room_key,
             )
@@ -446,10 +493,16 @@ class MatrixBridge:
         try:
             await handler(room_key, event)
         except errors.ChatError as refused:  # the room's rules: not said
+            if refused.code == "UNAVAILABLE":
+                raise
             self.log.info(
                 "a Matrix event was not relayed to {room}: {code}",
                 room=room_key,
                 code=refused.code,
+            )
+        except Exception:
+            self.log.failure(
+                "a Matrix event could not be relayed to {room}", room=room_key
             )
 
     async def _note_both(self, room: str, chatroom_id: str, event_id: str) -> None:

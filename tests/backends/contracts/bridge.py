@@ -12,13 +12,15 @@ from collections.abc import Generator
 from dataclasses import replace
 from typing import Any, cast
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor, task
 from twisted.logger import Logger
 
-from chatroom.core.bridging.appservice import MatrixBridge
+from chatroom.core.bridging.appservice import MatrixBridge, RelayingNowError
 from chatroom.core.bridging.store import EVENTS, PORTALS, TO_MATRIX
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
+from chatroom.core.model.changes.messages import RoomMessages
+from chatroom.core.model.errors import ChatError
 from chatroom.wiring.composition import compose_bridge
 from tests.backends.contracts.handler import ContractBase
 from tests.matrix.fake_homeserver import SETTINGS, FakeHomeserver, message
@@ -544,3 +546,41 @@ class BridgeLifeContract(ContractBase):
         self.assertEqual(bodies, [f"trimmed {n}" for n in range(10 - kept, 10)])
         [told] = [e for e in logged if "gone from its history" in e["log_format"]]
         self.assertEqual((told["count"], told["room"]), (10 - kept, "tea"))
+
+    @defer.inlineCallbacks
+    def test_a_relay_stopped_half_way_is_made_again(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An event whose relay failed with the store away is not noted as
+        relayed: the transaction fails (the homeserver pushes it again);
+        pushed again while the event's claim lasts, it fails again, saying
+        nothing; once the claim has run out, the event is relayed, once."""
+        alice, _, bridge = yield self.portal()
+        bridge.claim_seconds = 1
+        real_apply = bridge.apply
+        failing = [True]
+
+        async def store_away_once(change: DecidedChange) -> Any:
+            if failing[0] and isinstance(change.subject, RoomMessages):
+                failing[0] = False
+                raise ChatError("UNAVAILABLE", "the store is away")
+            return await real_apply(change)
+
+        bridge.apply = store_away_once
+        events = [message("$s1", "said at last")]
+        with self.assertRaises(ChatError):
+            yield defer.ensureDeferred(bridge.transaction("t1", events))
+        with self.assertRaises(RelayingNowError):
+            yield defer.ensureDeferred(bridge.transaction("t1", events))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "said at last" in x])
+        advance = getattr(cast(Any, self.server.registry).clock, "advance", None)
+        if advance is not None:  # a fake clock's time
+            advance(2)
+        yield task.deferLater(reactor, 1.5, lambda: None)  # Redis's own time
+        yield defer.ensureDeferred(bridge.transaction("t1", events))
+        said = yield self.heard(alice, " MSG tea ")
+        self.assertTrue(said.endswith(" said at last"), said)
+        yield defer.ensureDeferred(bridge.transaction("t2", events))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "said at last" in x])
