@@ -122,6 +122,16 @@ class Backoff:
         self.current = self.initial
 
 
+#: The fields of the lines :meth:`ChatController.after_named` follows
+#: that name a person.
+_NAMING: dict[str, tuple[str, ...]] = {
+    "FOUND": ("user",),
+    "REPORT": ("reporter",),
+    "REPORT_TEXT": ("user",),
+    "REPORT_CLOSED": ("by",),
+}
+
+
 class ChatController:
     """One client session: connection, reconnection and the user's actions."""
 
@@ -698,6 +708,19 @@ class ChatController:
             if self._profile_wanted(user):
                 self._send(f"/profile {user}")
 
+    def after_named(self, event: ParsedLine, was_page: Page) -> None:
+        """A search result, a report, what it said, its closing: the
+        people it names, the first time each is seen, asked for their
+        profiles at the pace of the client's own questions (their display
+        names then stand for them there, as beside their lines)."""
+        room = event.field("room") if event.name == "REPORT" else ""
+        named = [event.field(field) for field in _NAMING.get(event.name, ())]
+        if room.startswith("@"):  # a private conversation's other side
+            named.append(room[1:])
+        for user in named:
+            if self._profile_wanted(user):
+                self._send(f"/profile {user}")
+
     def after_member_joined(self, event: ParsedLine, was_page: Page) -> None:
         """A member who joins is named by their display name (their join
         line, the member list) from the first."""
@@ -1185,7 +1208,7 @@ EVENTS: dict[str, Route] = {
     "UNREAD": Route(SessionModel.unread_counts),
     "UNREAD_END": Route(None, ChatController.after_unread_end),
     # search and the moderation log
-    "FOUND": Route(SessionModel.found),
+    "FOUND": Route(SessionModel.found, ChatController.after_named),
     "FOUND_END": Route(SessionModel.found_all),
     "MODLOG": Route(SessionModel.modlog_row),
     "MODLOG_END": Route(SessionModel.modlog_end),
@@ -1252,10 +1275,10 @@ EVENTS: dict[str, Route] = {
     # reports of messages: a line as .moderation words it
     "REPORTED": Route(SessionModel.described),
     # reports of messages: the reports buffer (see .reports)
-    "REPORT": Route(SessionModel.report_heard),
-    "REPORT_TEXT": Route(SessionModel.report_said),
+    "REPORT": Route(SessionModel.report_heard, ChatController.after_named),
+    "REPORT_TEXT": Route(SessionModel.report_said, ChatController.after_named),
     "REPORTS_END": Route(SessionModel.reports_listed),
-    "REPORT_CLOSED": Route(SessionModel.report_closed),
+    "REPORT_CLOSED": Route(SessionModel.report_closed, ChatController.after_named),
     "PROFILE": Route(SessionModel.profile_seen, ChatController.after_profile),
     "PROFILE_END": Route(None, ChatController.after_profile_end),
     # saying it once (see .unacknowledged)

@@ -1383,13 +1383,14 @@ class SessionModel:
         calling for the user there when it is out of view)."""
         self._reports_buffer()
         number, room, reported = (event.field(n) for n in ("number", "room", "id"))
-        text = heading(number, room, reported, event.field("reporter"), event.text)
-        self._add(LogEntry(EntryKind.REPORT, text, mentions_me=True), REPORTS_KEY)
+        words = heading(number, room, reported, event.field("reporter"), event.text)
+        entry = replace(self._worded(EntryKind.REPORT, words), mentions_me=True)
+        self._add(entry, REPORTS_KEY)
 
     def report_said(self, event: ParsedLine) -> None:
         """REPORT_TEXT: what the reported message said, under its report."""
-        text = said(event.field("user"), event.text)
-        self._add(LogEntry(EntryKind.TABLE, text), REPORTS_KEY)
+        words = said(event.field("user"), event.text)
+        self._add(self._worded(EntryKind.TABLE, words), REPORTS_KEY)
 
     def reports_listed(self, event: ParsedLine) -> None:
         """REPORTS_END: how many are open."""
@@ -1400,8 +1401,8 @@ class SessionModel:
     def report_closed(self, event: ParsedLine) -> None:
         """REPORT_CLOSED: a report closed, by whom and with what note."""
         self._reports_buffer()
-        text = closed(event.field("by"), event.field("number"), event.text)
-        self._add(LogEntry(EntryKind.MODERATION, text), REPORTS_KEY)
+        words = closed(event.field("by"), event.field("number"), event.text)
+        self._add(self._worded(EntryKind.MODERATION, words), REPORTS_KEY)
 
     def modlog_row(self, event: ParsedLine) -> None:
         """MODLOG: one row of the table to come."""

@@ -15,6 +15,8 @@ the buffer until the next report.
 
 from __future__ import annotations
 
+from chatroom.client.entries import Person, Words
+
 #: The reports buffer's log key (no room or user is keyed so).
 REPORTS_KEY = "reports"
 
@@ -22,24 +24,31 @@ REPORTS_KEY = "reports"
 REPORTS_TOPIC = "reports of messages · /report close N [NOTE] closes one"
 
 
-def place(room: str, reporter: str) -> str:
+def place(room: str, reporter: str) -> Words:
     """Where a reported message was said: ``#tea``, or (a room ``@USER``)
     the reporter's private conversation with USER."""
     if room.startswith("@"):
-        return f"{reporter}'s private conversation with {room[1:]}"
-    return f"#{room}"
+        return (Person(reporter), "'s private conversation with ", Person(room[1:]))
+    return (f"#{room}",)
 
 
-def heading(number: str, room: str, event_id: str, reporter: str, reason: str) -> str:
-    """A ``REPORT`` line: which report, where, by whom and why."""
+def heading(number: str, room: str, event_id: str, reporter: str, reason: str) -> Words:
+    """A ``REPORT`` line: which report, where, by whom and why (each person
+    by their display name, as every line names them)."""
     why = f": {reason}" if reason else ""
     where = place(room, reporter)
-    return f"report #{number} in {where}: {reporter} reported message #{event_id}{why}"
+    return (
+        f"report #{number} in ",
+        *where,
+        ": ",
+        Person(reporter),
+        f" reported message #{event_id}{why}",
+    )
 
 
-def said(user: str, text: str) -> str:
+def said(user: str, text: str) -> Words:
     """A ``REPORT_TEXT`` line: what the reported message said."""
-    return f"    {user} said: {text}"
+    return ("    ", Person(user), f" said: {text}")
 
 
 def summary(count: str) -> str:
@@ -49,6 +58,6 @@ def summary(count: str) -> str:
     return f"{count} open report(s), oldest first · /report close N [NOTE] closes one"
 
 
-def closed(by: str, number: str, note: str) -> str:
+def closed(by: str, number: str, note: str) -> Words:
     """A ``REPORT_CLOSED`` line."""
-    return f"{by} closed report #{number}" + (f": {note}" if note else "")
+    return (Person(by), f" closed report #{number}" + (f": {note}" if note else ""))

@@ -172,9 +172,9 @@ def line_markup(entry: LogEntry) -> Markup:
         where = f"{place} {local_day(entry.time)} "
         return [("earlier", where), "<", *name, "> ", ("message", entry.text)]
     if kind == EntryKind.TABLE:
-        return [("help", f"  {entry.text}")]
+        return [("help", f"  {own_words}")]
     if kind == EntryKind.REPORT:
-        return [*stamp, ("alert", entry.text)]
+        return [*stamp, ("alert", own_words)]
     if kind == EntryKind.ACTION:
         attribute = "action" if text_attribute == "message" else text_attribute
         return [*stamp, ("action", "* "), *name, (attribute, f" {entry.text}"), *edited]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from chatroom.client.model import SessionModel
 from chatroom.client.typingnotices import PAUSE_SECONDS
+from chatroom.client.widgets import plain_text
 from tests.client.test_controller import ControllerTestCase
+from tests.support import STAMP
 
 
 class TypingSentTests(ControllerTestCase):
@@ -132,6 +134,25 @@ class SearchTypedTests(ControllerTestCase):
         self.controller.submit("tea time")
         self.assertEqual(self.server.sent(), ["/search tea time"])
         self.assertEqual(self.model.topic, "search: tea time")
+
+    def test_results_name_their_authors_by_display_name(self) -> None:
+        """Each result's author is asked for their profile once (never
+        printed), and their display name then stands beside the result,
+        as beside their lines in a room."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice")  # the automatic /who
+        self.controller.submit("/search cafe")
+        self.server.sent()
+        self.server.say(
+            f"FOUND tea 12 bob {STAMP} the CAFE is open",
+            f"FOUND tea 14 bob {STAMP} the CAFE is closed",
+            "FOUND_END 2",
+        )
+        self.assertEqual(self.server.sent(), ["/profile bob"])
+        self.server.say("PROFILE bob display-name Bob Smith", "PROFILE_END bob 1")
+        shown = [plain_text(entry) for entry in self.model.logs.shown_lines]
+        self.assertTrue(any("<Bob Smith (bob)> the CAFE is open" in s for s in shown))
+        self.assertFalse(any("display-name" in line for line in shown), shown)
 
     def test_chosen_result_shows_its_room_or_conversation(self) -> None:
         """A room's result shows the room; a private one (``FOUND @bob``)

@@ -52,16 +52,39 @@ class ReportsBufferTests(ScreenTestCase):
         )
         self.assertIn("root closed report #4: warned", shown)
 
+    def test_people_are_named_by_their_display_names(self) -> None:
+        """The reporter, the author and the moderator who closed it are
+        named as every line names them, by display name (the name no one
+        else holds beside a message's author), one known later too."""
+        feed(
+            self.model,
+            *IN_TEA,
+            "PROFILE carol display-name Carol King",
+            "PROFILE root display-name The Admin",
+            *LIVE,
+            "REPORT_CLOSED 3 root warned",
+            "PROFILE dave display-name Dave Grohl",
+        )
+        self.model.focus("reports")
+        shown = self.text((132, 24))
+        self.assertIn("report #3 in #tea: Carol King reported message #42", shown)
+        self.assertIn("Dave Grohl said: buy cheap pills", shown)
+        self.assertIn("The Admin closed report #3: warned", shown)
+        self.assertNotIn("carol reported", shown)
+
 
 class ReportsControllerTests(ControllerTestCase):
     def test_reports_typed_shows_the_queue_in_the_buffer(self) -> None:
         """``/reports`` is sent and shows the emptied buffer, where the
         queue's lines and its count go; a plain line typed there is
-        refused, not sent; ``/report close`` is sent."""
+        refused, not sent; ``/report close`` is sent. The people a report
+        names are asked for their profiles once (display names)."""
         self.into_room()
         self.server.say(*LIVE)  # heard before: the list starts again
         self.controller.submit("/reports tea")
-        self.assertEqual(self.server.sent(), ["/reports tea"])
+        self.assertEqual(
+            self.server.sent(), ["/profile carol", "/profile dave", "/reports tea"]
+        )
         self.assertEqual(
             self.model.buffer.label if self.model.buffer else "", "reports"
         )
