@@ -94,6 +94,12 @@ class Reports(Protocol):
         has the back-end apply it (:meth:`Backend.apply`).
         Returns once they are settled."""
 
+    def stand_here(self, names: tuple[str, ...]) -> None:
+        """Another node is stopping, and the accounts ``names`` stand in
+        their rooms there with no connection: the core stands them here
+        too (:meth:`~chatroom.core.rooms.standing.StandingMembers.stand`),
+        so they stay in their rooms when that node lets go of them."""
+
     def heirs(self, held: list[HeldElsewhere]) -> list[DecidedChange]:
         """Names whose own session a release ended while devices on other
         nodes hold them too (``held``, as the release read them): the core

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
 
 from chatroom.core.accounts.files import FileService
 from chatroom.core.accounts.missed_mail import MissedMail
@@ -56,6 +57,8 @@ from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
 
 B = TypeVar("B", bound=Backend)
+
+log = Logger()
 
 
 class ChatCore(Generic[B]):
@@ -147,6 +150,10 @@ class ChatCore(Generic[B]):
             clock, self.names.claim_name, self.devices.arrived, self.names.release
         )
         self.standing.add_source(self._bots_in_rooms)
+        reports.stand_with(self.standing.stand_all)
+        #: The standing members' hand-over as the node stops (:meth:`stop`),
+        #: which :meth:`detach` waits for.
+        self.handing_over: Deferred[None] | None = None
         self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages)
 
     async def _bots_in_rooms(self) -> list[str]:
@@ -181,12 +188,22 @@ class ChatCore(Generic[B]):
         self.standing.start()
 
     def stop(self) -> None:
+        """The node stops: its standing members are handed over to the
+        other nodes before they are let go (at once in one process, where
+        there are none), and the back-end stops once they are, so that
+        their releases are the ordinary ones; the rest stops now."""
         self.standing.stop()
+        self.handing_over = Deferred.fromCoroutine(
+            self.standing.hand_over(self.backend.bus.stand_elsewhere, self._elsewhere)
+        )
+        self.handing_over.addErrback(
+            lambda failure: log.failure("handing over", failure)
+        )
+        self.handing_over.addCallback(lambda _: self.backend.stop())
         self.notifications.stop()
         self.missed_mail.stop()
         self.retention.stop()
         self.bans.stop()
-        self.backend.stop()
 
     def reconfigure(self, config: ServerConfig) -> None:
         """Who is an admin is asked of the configuration at each command
@@ -205,7 +222,14 @@ class ChatCore(Generic[B]):
         stop = getattr(self.hashing, "stop", None)
         if stop is not None:
             stop()
-        return self.backend.detach()
+        handing = self.handing_over or succeed(None)
+        return handing.addCallback(lambda _: self.backend.detach())
+
+    async def _elsewhere(self, member: Member) -> bool:
+        """Whether the account of ``member`` (a standing member here) has a
+        device on another node."""
+        seat = self.sessions.seat_of(member)
+        return seat is not None and await self.devices.elsewhere(seat)
 
     def attach_reloader(self, reload: admin.Reload) -> None:
         self.moderation.reload = reload

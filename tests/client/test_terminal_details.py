@@ -90,7 +90,7 @@ class SettingsInTerminalTests(TerminalCase):
         client = TerminalClient(
             self, "pink", settings='[colours]\nmention = ["pink","black"]\n'
         )
-        wait_for("the client to exit", client.status.exists, timeout=15)
+        wait_for("the client to exit", client.status.exists)
         wait_for("its status", lambda: bool(client.status.read_text().strip()))
         self.assertEqual(client.status.read_text().strip(), "2")
         lines = client.stderr.read_text().splitlines()

@@ -59,7 +59,7 @@ def start_twistd(folder: Path, *options: str) -> subprocess.Popen[bytes]:
 
 
 def wait_for(
-    what: str, check: Callable[[], bool], timeout: float = 20.0, every: float = 0.1
+    what: str, check: Callable[[], bool], timeout: float = 60.0, every: float = 0.1
 ) -> None:
     """Poll ``check`` (each ``every`` seconds) until it holds; fail, saying
     ``what``, after ``timeout``."""
@@ -291,7 +291,7 @@ class TerminalClient:
 
     def exited_cleanly(self) -> None:
         """The client ended with status 0 and wrote nothing to stderr."""
-        wait_for(f"{self.name} to exit", lambda: self.status.exists(), timeout=10)
+        wait_for(f"{self.name} to exit", lambda: self.status.exists(), timeout=60)
         wait_for(f"{self.name}'s status", lambda: bool(self.status.read_text().strip()))
         self.case.assertEqual(self.stderr.read_text(), "")
         self.case.assertEqual(self.status.read_text().strip(), "0")

@@ -185,3 +185,52 @@ class APIOnTwoNodes(ClusterTestCase):
             here, token, "POST", "rooms/general/messages", {"text": "gone"}
         )
         self.assertEqual(refused["error"], "NOT_IN_ROOM")
+
+    @defer.inlineCallbacks
+    def test_a_node_stopping_hands_its_standing_bot_to_the_other(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The bot joined general through node one's API (standing there
+        with no connection); node one stops. bob, on node two, sees no
+        ``PART``, ``QUIT`` or ``JOIN`` of the bot: it is still listed, and
+        posts through node two's API, seen by bob."""
+        one, two = yield self.start_nodes(2)
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        standing = two.server.registry.standing
+
+        def restored() -> defer.Deferred[bool]:
+            retry = standing.retry
+            return defer.succeed(retry is None or not retry.active())
+
+        # node two stood what its start had to (else its retry stands it)
+        yield until(restored, 20, "node two's start stood its bots")
+        bob = yield self.client(two, "bob")
+        bob.say("/join general")
+        yield bob.expect_line("MEMBERS general")
+        yield answered(api_of(one), token, "POST", "rooms/general/join")
+        joined = yield bob.expect_line("JOIN general robot")
+        yield one.stopService()
+        self.nodes.remove(one)
+        self.assertIsNotNone(two.server.registry.standing.find("robot"))
+        bob.say("/who general")
+        listed = yield bob.expect_line("MEMBERS general")
+        self.assertIn("robot", listed.split())
+        posted = yield answered(
+            api_of(two), token, "POST", "rooms/general/messages", {"text": "still"}
+        )
+        said = yield bob.expect(lambda line: line.startswith("MSG general robot "))
+        self.assertTrue(said.endswith(" still"), (said, posted))
+        after = bob.lines[bob.lines.index(joined) + 1 :]
+        comings = [
+            line
+            for line in after
+            if line.split(" ")[0] in ("PART", "QUIT", "JOIN", "LEFT")
+            and "robot" in line
+        ]
+        self.assertEqual(comings, [])
+        yield answered(api_of(two), token, "POST", "rooms/general/leave")
+        left = yield bob.expect(lambda line: line.startswith("PART general robot"))
+        self.assertEqual(left, "PART general robot left")

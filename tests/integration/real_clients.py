@@ -164,7 +164,9 @@ class LineUser:
         self.lines.extend(line.decode("utf-8") for line in lines)
 
     def wait(self, predicate: Callable[[str], bool], what: str = "a line") -> str:
-        deadline = time.monotonic() + 20
+        """The first line that passes ``predicate``, waited for as
+        :func:`~tests.client.tmux.wait_for` waits (60 s: a loaded machine)."""
+        deadline = time.monotonic() + 60
         while True:
             for line in self.lines:
                 if predicate(line):

@@ -577,7 +577,7 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
                 self.term_room(client, room)
             return text in client.screen()
 
-        wait_for(f"{text!r} in {room} on {client.name}'s screen", there, timeout=40)
+        wait_for(f"{text!r} in {room} on {client.name}'s screen", there)
 
 
 def said_between(stamp: re.Match[str], before: float, after: float) -> bool:

@@ -177,10 +177,10 @@ class FakeMediaCase(WebCase):
         def gone() -> bool:
             return name not in [tile["name"] for tile in self.tiles(page)]
 
-        wait_for(f"{name}'s tile gone", gone, timeout=30)
+        wait_for(f"{name}'s tile gone", gone)
 
     def click(self, page: BrowserPage, element_id: str) -> None:
-        wait_for(f"{element_id} shown", lambda: page.visible(element_id), timeout=30)
+        wait_for(f"{element_id} shown", lambda: page.visible(element_id))
         page.element(element_id).click()
 
     def brightness(self, page: BrowserPage, name: str) -> float:
@@ -205,7 +205,7 @@ class CallPagesTests(FakeMediaCase):
         )
         call = started.split(" ")[2]
         self.assertTrue(started.startswith(f"CALL duo {call} started alice http"))
-        wait_for("bob's banner", lambda: bob.visible("call-banner"), timeout=30)
+        wait_for("bob's banner", lambda: bob.visible("call-banner"))
         self.assertIn("alice", bob.element("call-banner-text").text)
         self.assertFalse(bob.visible("call-start"))
         self.click(bob, "call-join")
@@ -242,7 +242,7 @@ class CallPagesTests(FakeMediaCase):
         # alice leaves: her page shows the banner; the call goes on without her
         self.click(alice, "call-leave")
         lou.wait(lambda line: line == f"CALL duo {call} left alice", "alice left")
-        wait_for("alice's banner", lambda: alice.visible("call-banner"), timeout=30)
+        wait_for("alice's banner", lambda: alice.visible("call-banner"))
         self.assertFalse(alice.visible("call-leave"))
         for page in (bob, carol, dave):
             self.tile_gone(page, "alice")
@@ -250,7 +250,7 @@ class CallPagesTests(FakeMediaCase):
         for page in (bob, carol, dave):
             page.driver.quit()
         lou.wait(lambda line: line.startswith(f"CALL duo {call} ended "), "the end")
-        wait_for("Start call back", lambda: alice.visible("call-start"), timeout=30)
+        wait_for("Start call back", lambda: alice.visible("call-start"))
 
 
 #: The inline players of the room's log: [src, seconds played, paused].
@@ -295,11 +295,11 @@ class CameraAndScreenTests(FakeMediaCase):
         self.assertEqual(
             alice.element("call-camera").get_attribute("aria-pressed"), "true"
         )
-        wait_for("black", lambda: self.brightness(bob, "alice") < 5, timeout=30)
+        wait_for("black", lambda: self.brightness(bob, "alice") < 5)
         self.frames_later(bob, "alice", 30)  # frames still come: black, not frozen
         self.assertLess(self.brightness(bob, "alice"), 5)
         self.click(alice, "call-camera")
-        wait_for("her picture", lambda: self.brightness(bob, "alice") > 20, timeout=30)
+        wait_for("her picture", lambda: self.brightness(bob, "alice") > 20)
         self.assertEqual(self.sending_surface(alice), [""])
         self.click(alice, "call-share")
         wait_for(
@@ -322,7 +322,7 @@ class CameraAndScreenTests(FakeMediaCase):
         # bob reloads: out of the call, and back in with Join call
         bob.driver.refresh()
         self.tile_gone(alice, "bob")
-        wait_for("bob's banner", lambda: bob.visible("call-banner"), timeout=30)
+        wait_for("bob's banner", lambda: bob.visible("call-banner"))
         self.click(bob, "call-join")
         self.sees(bob, "alice")
         self.sees(alice, "bob")
@@ -459,7 +459,7 @@ class WrongTurnSecretTests(TurnCase):
         """Credentials of another secret: 401 from coturn; each page's
         gathering ends with no relay candidate, and no media arrive."""
         pages = self.call_of_two()
-        wait_for("a 401", lambda: "error 401" in self.coturn.said(), timeout=30)
+        wait_for("a 401", lambda: "error 401" in self.coturn.said())
         for page in pages:
             self.gathered(page)
         for page in pages:

@@ -270,8 +270,9 @@ class SearchTests(WebLifeCase):
 
     def test_private_results_say_whose_conversation(self) -> None:
         """An account's search finds its private conversations too: such a
-        result says whom it is with, and a click opens that conversation
-        (from the lobby too), the message marked."""
+        result says whom it is with, by display name as beside the
+        message, and a click opens that conversation (from the lobby too),
+        the message marked."""
         page = self.open_page()
         page.element("register-input").click()
         page.type_into("name-input", "wes", enter=False)
@@ -279,17 +280,20 @@ class SearchTests(WebLifeCase):
         page.wait_page("lobby")
         wait_for("registered", lambda: page.visible("account"))
         olive = self.line_user("olive")
+        olive.send("/profile set display-name Olive Oyl")
+        olive.wait(lambda line: line.startswith("PROFILE olive display-name"), "set")
         olive.send("/msg wes scones at four, privately")
         olive.wait(lambda line: line.endswith(" scones at four, privately"), "sent")
         page.element("search-input").send_keys("scones")
         page.element("search-form").submit()
         wait_for("the result", lambda: len(self.results(page)) == 1)
         result = self.find(page, "#found .result")[0]
-        self.assertIn("private, with olive", result.text)
+        wait_for("her display name", lambda: "private, with Olive Oyl" in result.text)
+        self.assertIn("Olive Oyl", result.find_element("css selector", ".nick").text)
         self.assertIn("scones at four, privately", result.text)
         result.click()
         wait_for("olive shown", lambda: page.element("room-title").text == "olive")
-        page.shows("<olive> scones at four, privately")
+        page.shows("<Olive Oyl (olive)> scones at four, privately")
         wait_for("marked", lambda: bool(self.find(page, "#log .found-here")))
         self.assert_accessible(page, "a private result")
 

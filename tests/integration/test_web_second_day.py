@@ -372,7 +372,7 @@ class WebReloadSessionTests(SecondDayCase):
         self.switch(page, "s1room")  # not the room joined last
 
         page.driver.refresh()
-        wait_for("s1room shown", lambda: self.in_room_page(page, "s1room"), timeout=15)
+        wait_for("s1room shown", lambda: self.in_room_page(page, "s1room"))
         wait_for("both rooms", lambda: len(self.sidebar_rooms(page)) == 2)
         self.assertEqual(self.shown(page), "s1room")
         page.type_into("message-input", "back after a reload")
@@ -402,7 +402,7 @@ class WebReloadSessionTests(SecondDayCase):
         self.assertEqual(sorted(doors), ["line", "web", "web"])
 
         self.sign_out_control(page).click()
-        wait_for("the name form", lambda: page.visible("username-page"), timeout=10)
+        wait_for("the name form", lambda: page.visible("username-page"))
         page.driver.refresh()
         page.wait_page("username")
         self.assertFalse(page.visible("signout-button"))
@@ -433,9 +433,9 @@ class WebReloadSessionTests(SecondDayCase):
         page.wait_page("lobby")
         self.go_to(page, "s2room")
         page.driver.refresh()
-        wait_for("s2room again", lambda: self.in_room_page(page, "s2room"), timeout=15)
+        wait_for("s2room again", lambda: self.in_room_page(page, "s2room"))
         self.sign_out_control(page).click()
-        wait_for("the name form", lambda: page.visible("username-page"), timeout=10)
+        wait_for("the name form", lambda: page.visible("username-page"))
         page.driver.refresh()
         page.wait_page("username")
         self.screenshot(page, "second-day-phone-signed-out")

@@ -64,7 +64,7 @@ class OpenIDProvider:
             stderr=subprocess.STDOUT,
         )
         self.log_path = folder / "oidc-provider.log"
-        wait_for("the OpenID provider to listen", self._listening, timeout=30)
+        wait_for("the OpenID provider to listen", self._listening)
 
     def _listening(self) -> bool:
         if self.process.poll() is not None:

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from chatroom.backends.local.records import Store
 from chatroom.core.infra.throttle import SharedFailures, SharedWindows
-from chatroom.core.model.accountrecord import Account
+from chatroom.core.model.accountrecord import Account, Bot
 from chatroom.core.model.changes.accounts import (
     AccountAge,
     AccountRecord,
@@ -28,6 +28,7 @@ from chatroom.core.model.changes.accounts import (
     DropInvitation,
     DropSignInToken,
     DropSignInTokens,
+    FewerBotsThan,
     InvitationCode,
     InvitationIs,
     KeepSignInToken,
@@ -161,6 +162,9 @@ class StoredAccounts:
             if isinstance(premise, OidcUnbound):
                 if self._bound(premise.oidc) is not None:
                     raise PremiseFailedError(None, premise)
+            elif isinstance(premise, FewerBotsThan):
+                if self._owned(premise.owner) >= premise.count:
+                    raise PremiseFailedError(found, premise)
             elif not _holds(found, premise):
                 raise PremiseFailedError(found, premise)
         account: Account | None = found
@@ -198,6 +202,11 @@ class StoredAccounts:
         else:
             self.by_key[key] = account
             self.store.save_account(account)
+
+    def _owned(self, owner: str) -> int:
+        """How many bots account key ``owner`` owns."""
+        kept = (a.bot for a in self.by_key.values() if a.bot)
+        return sum(1 for bot in kept if Bot.decode(bot).owner == owner)
 
     async def oidc_account(self, oidc: str) -> str | None:
         return self._bound(oidc)

@@ -51,6 +51,10 @@ class LocalBus:
             raise errors.no_such_user(target.name)
         deliver_to(recipient, event)
 
+    async def stand_elsewhere(self, names: tuple[str, ...]) -> int:
+        """One process: no other node to stand them."""
+        return 0
+
     async def tell_neighbours(
         self, member: Member, session: Session, event: Event, including_self: bool
     ) -> None:

@@ -51,3 +51,7 @@ TARGET = Script("target")
 
 #: Operands: event. To every named session of every node.
 ANNOUNCE = Script("announce")
+
+#: Operands: order (a ``StandHere``), node (this one's id). The order to
+#: every other node; answers how many were told.
+STAND_ELSEWHERE = Script("stand-elsewhere")

@@ -167,6 +167,7 @@ from chatroom.core.model.nodemessages import (
     NetworkBanLifted,
     NetworkBanned,
     ShowRoom,
+    StandHere,
 )
 from chatroom.core.moderation.lockdown import Lockdown
 from chatroom.core.moderation.modlog import MODLOG_KEEP
@@ -356,7 +357,11 @@ class RedisBackend:
             self.watching,
         )
         self.bus = RedisBus(
-            self.calls, self.neighbours, self.message_steps, self.server
+            self.calls,
+            self.neighbours,
+            self.message_steps,
+            self.server,
+            self.cluster.node_id,
         )
 
     # -- for operators and tests ------------------------------------------------
@@ -862,6 +867,8 @@ class RedisBackend:
             elif isinstance(said, LockdownSet):
                 for heard in list(self.moderation.lockdown_listeners):
                     heard.lockdown_set(Lockdown(said.level, said.by))
+            elif isinstance(said, StandHere) and said.node != self.cluster.node_id:
+                self._reports.stand_here(said.names)  # that node is stopping
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:

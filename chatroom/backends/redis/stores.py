@@ -57,6 +57,7 @@ from chatroom.core.model.events import (
 )
 from chatroom.core.model.facts import SpeakingFacts, Target
 from chatroom.core.model.member import Member
+from chatroom.core.model.nodemessages import StandHere
 from chatroom.core.model.presence import Presence
 from chatroom.core.model.text import name_key
 from chatroom.core.moderation.lockdown import LockdownNews
@@ -229,11 +230,14 @@ class RedisBus:
         neighbours: RedisNeighbours,
         steps: RedisMessageSteps,
         server: RedisServer,
+        node: str = "",
     ) -> None:
         self.calls = calls
         self.neighbours = neighbours
         self.steps = steps
         self.server = server
+        #: This node's id (what its :class:`StandHere` says it is).
+        self.node = node
 
     async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
         """A private message (or an invitation) to its recipient's node, and
@@ -249,6 +253,15 @@ class RedisBus:
             },
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
+
+    async def stand_elsewhere(self, names: tuple[str, ...]) -> int:
+        """:class:`StandHere` to every node (this one leaves its own aside),
+        in one script that answers how many others there are."""
+        order = codec.encode(StandHere(self.node, names)).decode()
+        told = await self.calls.eval(
+            moderation_scripts.STAND_ELSEWHERE, {"order": order, "node": self.node}
+        )
+        return int(told)
 
     async def tell_neighbours(
         self, member: Member, session: Session, event: Event, including_self: bool

@@ -20,7 +20,9 @@ as a slow hash: nobody can guess one to match.
 
 Every write is the account record's one change (:func:`making`,
 :func:`removing`): a bot made rests on its name being no account
-(:class:`~chatroom.core.model.changes.rooms.Exists` False), a bot removed
+(:class:`~chatroom.core.model.changes.rooms.Exists` False) and, for an
+owner's, on the owner's owning fewer than :data:`MOST_BOTS`
+(:class:`~chatroom.core.model.changes.accounts.FewerBotsThan`), a bot removed
 on being the bot found (:class:`~chatroom.core.model.changes.accounts.
 BotIs`), and goes with everything kept for its account (its remembered
 rooms) while every session signed in to it ends, on every node, told
@@ -49,11 +51,12 @@ from chatroom.core.model.changes.accounts import (
     AccountRecord,
     BotIs,
     DropAccount,
+    FewerBotsThan,
     MakeAccount,
     SetBot,
     SetPassword,
 )
-from chatroom.core.model.changes.base import Apply, DecidedChange
+from chatroom.core.model.changes.base import Apply, DecidedChange, Premise
 from chatroom.core.model.changes.moderation import EndSessions
 from chatroom.core.model.changes.rooms import Exists
 from chatroom.core.model.facts import Target
@@ -128,13 +131,21 @@ def as_seen(account: Account) -> BotAccount:
     return BotAccount(account.name, account.key, bot.owner_name, bot.relay, bot.made)
 
 
-def making(found: Account | None, name: str, bot: Bot) -> DecidedChange:
-    """Make bot ``name`` (``bot`` what makes it one): ``NAME_TAKEN`` if an
-    account has the name; resting on there being none still."""
+def making(found: Account | None, name: str, bot: Bot, owned: int = 0) -> DecidedChange:
+    """Make bot ``name`` (``bot`` what makes it one), its owner owning
+    ``owned`` bots now: ``NAME_TAKEN`` if an account has the name,
+    ``BAD_ARGS`` if the owner has :data:`MOST_BOTS`; resting on there
+    being no account of the name still, and on the owner's having fewer
+    than :data:`MOST_BOTS` (two made at once on two nodes make one)."""
     if found is not None:
         raise errors.name_taken(name)
+    premises: tuple[Premise, ...] = (Exists(False),)
+    if bot.owner:
+        if owned >= MOST_BOTS:
+            raise errors.bad_args(f"an account owns at most {MOST_BOTS} bots")
+        premises += (FewerBotsThan(bot.owner, MOST_BOTS),)
     ops = (MakeAccount(name), SetPassword(NO_PASSWORD, ""), SetBot(bot.encode()))
-    return DecidedChange(AccountRecord(name_key(name)), (Exists(False),), ops)
+    return DecidedChange(AccountRecord(name_key(name)), premises, ops)
 
 
 def removing(found: Account | None, name: str, told: str) -> DecidedChange:
@@ -194,8 +205,6 @@ class Bots:
                 raise errors.no_such_account(owner)
             check_no_bot(found_owner, "/bot add")
             owner_name = found_owner.name
-            if len(await self.owned(owner)) >= MOST_BOTS:
-                raise errors.bad_args(f"an account owns at most {MOST_BOTS} bots")
         if self.find_user is not None:
             online = await self.find_user(name)
             if online is not None and online.session:
@@ -204,7 +213,8 @@ class Bots:
         bot = Bot(owner, owner_name, relay, self.clock.seconds(), token_hash(token))
 
         async def decide(found: Account | None) -> DecidedChange:
-            return making(found, name, bot)
+            owned = len(await self.owned(owner)) if owner else 0
+            return making(found, name, bot, owned)
 
         await applied(self.store, self.apply, key, decide, await self.store.get(key))
         log.info("bot {name} made (owner: {owner})", name=name, owner=owner_name)
@@ -256,6 +266,12 @@ class Bots:
         """Whether account key ``key`` is a bot's."""
         found = await self.store.get(key)
         return found is not None and bool(found.bot)
+
+    async def keys(self) -> frozenset[str]:
+        """Every bot's account key, in one read: IRC's ``WHO`` flags each
+        member whose name is a bot's ``B``, however the bot is present (a
+        door's connection, the REST API's standing member, another node)."""
+        return frozenset(await self.store.bots())
 
     async def by_token(self, token: str) -> BotAccount | None:
         """The bot ``token`` is the token of, or None (no such bot, one

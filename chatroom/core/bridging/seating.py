@@ -68,3 +68,4 @@ class MatrixSeats:
         """The server stops: each Matrix user's seat is let go here (the
         ledger keeps who is in, for the next start)."""
         self.standing.stop()
+        self.standing.let_all_go()

@@ -67,6 +67,7 @@ from chatroom.core.model.nodemessages import (
     NewsHead,
     SessionOrder,
     ShowRoom,
+    StandHere,
 )
 
 #: What may be encoded: events, a search's results, moderation log entries,
@@ -135,6 +136,7 @@ TYPES: dict[str, type[Encoded]] = {
         NetworkBanLifted,
         LockdownSet,
         IgnoresChanged,
+        StandHere,
         NewsHead,
         KickHead,
     )

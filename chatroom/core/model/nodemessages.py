@@ -92,8 +92,21 @@ class IgnoresChanged:
     names: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class StandHere:
+    """Node ``node`` is stopping and holds these accounts' members with no
+    connection (``names``: a bot joined through the REST API): every other
+    node stands each of them (:mod:`chatroom.core.rooms.standing`), so the
+    account keeps a device in its rooms when that node lets go of its own,
+    and the rooms hear no ``QUIT`` and no ``JOIN``. Sent as ``* OBJECT``."""
+
+    node: str
+    names: tuple[str, ...]
+
+
 #: An order for one of a node's sessions (or, ``NetworkBanned``,
-#: ``NetworkBanLifted``, ``LockdownSet`` and ``IgnoresChanged``, for all).
+#: ``NetworkBanLifted``, ``LockdownSet``, ``IgnoresChanged`` and
+#: ``StandHere``, for all).
 SessionOrder = (
     EndSession
     | ShowRoom
@@ -102,6 +115,7 @@ SessionOrder = (
     | NetworkBanLifted
     | LockdownSet
     | IgnoresChanged
+    | StandHere
 )
 
 

@@ -34,6 +34,7 @@ from contextlib import suppress
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from chatroom.core.model.errors import ChatError
@@ -164,6 +165,15 @@ Release = Callable[[Member, str], None]
 Source = Callable[[], Awaitable[Iterable[str]]]
 #: Seconds before a start's restore is tried again when the store failed.
 RETRY = 5.0
+#: Tells the other nodes to stand these accounts too: how many were told.
+Told = Callable[[tuple[str, ...]], Awaitable[int]]
+#: Whether the account of a standing member here has a device on another node.
+HeldElsewhere = Callable[[Member], Awaitable[bool]]
+#: Seconds a stopping node waits at most for the others to stand its
+#: standing accounts before it lets go of them anyway.
+HAND_OVER_BOUND = 10.0
+#: Seconds between two looks at whether they stand elsewhere yet.
+HAND_OVER_STEP = 0.1
 
 
 class StandingMembers:
@@ -186,6 +196,8 @@ class StandingMembers:
         self.members: dict[str, StandingMember] = {}
         #: The stands under way, by account key: who else waits for each.
         self.standing: dict[str, list[Deferred[StandingMember]]] = {}
+        #: Whether the node is stopping (:meth:`stop`): nothing stands again.
+        self.stopping = False
 
     def find(self, account: str) -> StandingMember | None:
         """The account's standing member here, if it has one."""
@@ -296,12 +308,50 @@ class StandingMembers:
         member.disconnect(reason)
         self.release(member, reason)
 
+    def stand_all(self, names: Iterable[str]) -> None:
+        """Another node is stopping and hands these accounts over: each
+        stands here too (in the background; a refusal is logged), unless
+        this node is stopping as well."""
+        if not self.stopping:
+            done = Deferred.fromCoroutine(self.restore(names))
+            done.addErrback(lambda failure: self.log.failure("standing", failure))
+
     def stop(self) -> None:
-        """The node stops: each standing member ends as a connection does
-        at shutdown (its listeners let go, its rooms left by its session's
-        end); the account's rooms stay remembered, and it stands in them
-        again at the next start (:meth:`restore`)."""
+        """The node stops: no stand is tried again. Its standing members
+        stay until :meth:`hand_over` lets them go."""
+        self.stopping = True
         if self.retry is not None and self.retry.active():
             self.retry.cancel()
+
+    async def hand_over(self, told: Told, held_elsewhere: HeldElsewhere) -> None:
+        """The node stops: each standing member ends as a connection does
+        at shutdown (its listeners let go, its rooms left by its session's
+        end), its account's rooms remembered, and it stands in them again
+        at the next start (:meth:`restore`). On a cluster, the other nodes
+        are first told to stand the same accounts (``told``), and each is
+        let go once its account holds a device on another node
+        (``held_elsewhere``; at most :data:`HAND_OVER_BOUND` seconds):
+        the name goes on to that device, and its rooms hear neither a
+        ``QUIT`` nor a ``JOIN``, as a bot's membership needs no
+        connection, nor this node."""
+        names = tuple(member.name or "" for member in self.members.values())
+        if names and await told(names):
+            waited = 0.0
+            while waited < HAND_OVER_BOUND and not await self._all_elsewhere(
+                held_elsewhere
+            ):
+                await deferLater(self.clock, HAND_OVER_STEP, lambda: None)
+                waited += HAND_OVER_STEP
+        self.let_all_go()
+
+    def let_all_go(self) -> None:
+        """Every standing member here ends, its rooms told the server is
+        shutting down (where no other node holds its account)."""
         for name in [member.name or "" for member in self.members.values()]:
             self.let_go(name, "server shutting down")
+
+    async def _all_elsewhere(self, held_elsewhere: HeldElsewhere) -> bool:
+        for member in list(self.members.values()):
+            if not await held_elsewhere(member):
+                return False
+        return True

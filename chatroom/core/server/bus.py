@@ -79,6 +79,13 @@ class Bus(Protocol):
         :class:`~chatroom.core.messages.private.CopyTo`)."""
         ...
 
+    async def stand_elsewhere(self, names: tuple[str, ...]) -> int:
+        """This node is stopping and holds the accounts ``names`` stand
+        in their rooms with no connection: every other node is told to
+        stand them too (:class:`~chatroom.core.model.nodemessages.StandHere`).
+        How many other nodes were told (0: none, or one process)."""
+        ...
+
     async def tell_watchers(self, news: Watched) -> None:
         """``news`` of a name to every listener of every node, this one's
         included (IRC's ``MONITOR``: :mod:`chatroom.core.server.watching`)."""

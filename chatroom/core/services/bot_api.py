@@ -44,9 +44,9 @@ TXN = re.compile(r"[\x21-\x7e]{1,64}", re.ASCII)
 #: The most messages one history read answers, and its default.
 HISTORY_MAX = 200
 HISTORY_DEFAULT = 50
-#: Pages of :data:`HISTORY_MAX` events read back at most for one ``since``
-#: (a room keeps its history bounded, so this is a bound on a request's
-#: cost, not on what it can reach in practice).
+#: Pages of :data:`HISTORY_MAX` events read at most for one history read
+#: (a bound on a request's cost: reading after a ``since`` goes forwards
+#: from it, so an old one answers its next messages, with ``more``).
 HISTORY_PAGES = 50
 #: What a line break may be in a post (a tab is text).
 _LINE_ENDS = str.maketrans("", "", "\r\n")
@@ -249,19 +249,72 @@ class BotAPI:
         ``since`` its newest ``limit``, as they now read."""
         member = await self.member(bot)
         where = await self._room_of(member, room)
+        if since is not None:
+            return await self._after(member, where, since, limit)
         events: list[StoredEvent] = []
         before: int | None = None
         for _page in range(HISTORY_PAGES):
             page = await self.messages.room_history(member, where, HISTORY_MAX, before)
             events[:0] = page
-            if len(page) < HISTORY_MAX:
+            if len(page) < HISTORY_MAX or len(as_read(events, None)) > limit:
                 break
             before = int(page[0].id)
-            if since is not None and before <= since + 1:
+        return History(where, as_read(events, None)[-limit:], False)
+
+    async def _after(
+        self, member: StandingMember, room: str, since: int, limit: int
+    ) -> History:
+        """The messages after id ``since``, read forwards from it a page
+        of ids at a time (ids are a room's count of its events), until one
+        more than ``limit`` is found or the newest is read: ``more`` is
+        whether any is left after those answered. An old ``since`` starts
+        at the oldest event kept (:meth:`_oldest_after`); at most
+        :data:`HISTORY_PAGES` pages are read: if ids are left unread then
+        (pages of other events: topics, tags-only messages), ``more`` is
+        true."""
+        newest = await self._newest(member, room)
+        first = await self._oldest_after(member, room, since, newest)
+        events: list[StoredEvent] = []
+        read: list[Message] = []
+        for _page in range(HISTORY_PAGES):
+            if first > newest or len(read) > limit:
                 break
-            if since is None and len(as_read(events, None)) > limit:
-                break
-        read = as_read(events, since)
-        if since is None:
-            return History(where, read[-limit:], False)
-        return History(where, read[:limit], len(read) > limit)
+            last = min(first + HISTORY_MAX - 1, newest)
+            page = await self.messages.room_history(
+                member, room, last - first + 1, last + 1
+            )
+            events.extend(event for event in page if int(event.id) >= first)
+            read = as_read(events, since)
+            first = last + 1
+        more = len(read) > limit or first <= newest
+        return History(room, read[:limit], more)
+
+    async def _newest(self, member: StandingMember, room: str) -> int:
+        """The room's newest event's id (0: none kept)."""
+        newest = await self.messages.room_history(member, room, 1)
+        return int(newest[-1].id) if newest else 0
+
+    async def _oldest_after(
+        self, member: StandingMember, room: str, since: int, newest: int
+    ) -> int:
+        """Where reading after ``since`` starts: ``since + 1``, or the
+        oldest event kept if the room's age limit took the ones before it
+        (found by halving: whether an event is kept before an id is true
+        from the oldest kept on)."""
+        first = since + 1
+        if first > newest or await self._kept_before(member, room, first + 1):
+            return first
+        low, high = first + 1, newest + 1  # none kept before low; one before high
+        while high - low > 1:
+            middle = (low + high) // 2
+            if await self._kept_before(member, room, middle):
+                high = middle
+            else:
+                low = middle
+        return high - 1
+
+    async def _kept_before(
+        self, member: StandingMember, room: str, before: int
+    ) -> bool:
+        """Whether any of the room's events before id ``before`` is kept."""
+        return bool(await self.messages.room_history(member, room, 1, before))

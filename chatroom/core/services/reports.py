@@ -50,6 +50,17 @@ class CoreReports:
         self._departures = departures
         self._settling = settling
         self._logged_out = logged_out
+        #: Stands accounts here that a stopping node hands over (the core's
+        #: :meth:`~chatroom.core.rooms.standing.StandingMembers.stand_all`,
+        #: given once it is built: :meth:`stand_with`).
+        self._stand: Callable[[tuple[str, ...]], None] = lambda names: None
+
+    def stand_with(self, stand: Callable[[tuple[str, ...]], None]) -> None:
+        """Where :meth:`stand_here` stands the accounts handed over."""
+        self._stand = stand
+
+    def stand_here(self, names: tuple[str, ...]) -> None:
+        self._stand(names)
 
     def device_logged_out(self, seat: Member, number: int, reason: str) -> None:
         self._logged_out(seat, number, reason)

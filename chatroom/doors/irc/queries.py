@@ -79,6 +79,7 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
         chan = channel(details.room)
         prefixes = prefixes_of(details, "multi-prefix" in session.caps)
         there = await elsewhere(session, details.members)
+        bots = await session.registry.accounts.bots.keys()
         return [
             shown(
                 session,
@@ -86,6 +87,7 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
                 member,
                 prefixes.get(member, ""),
                 there.get(name_key(member)),
+                bots,
             )
             for member in details.members
         ]
@@ -98,6 +100,7 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
             users[key] = (alone.name, set())
     matching = sorted(item for item in users.items() if fnmatchcase(item[0], pattern))
     there = await elsewhere(session, [user for _, (user, _) in matching])
+    bots = await session.registry.accounts.bots.keys() if matching else frozenset()
     found = []
     for key, (user, rooms) in matching:
         other = session.directory.find(user)
@@ -107,7 +110,7 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
             hidden = key in there and there[key].invisible
         if wildcard and hidden and not rooms & mine:
             continue
-        found.append(shown(session, "*", user, "", there.get(key)))
+        found.append(shown(session, "*", user, "", there.get(key), bots))
     return found
 
 

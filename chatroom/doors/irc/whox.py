@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from twisted.words.protocols import irc
 
 from chatroom.core.model.presence import Presence
+from chatroom.core.model.text import name_key
 from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import BOT_MODE, build
@@ -89,13 +90,18 @@ def shown(
     nick: str,
     prefix: str,
     elsewhere: Presence | None = None,
+    bots: frozenset[str] = frozenset(),
 ) -> Shown:
     """``nick`` as this door knows them: an IRC user of this node with
     their ``USER`` name, realname, away state and idle time; an IRC user of
     another node by its presence (``elsewhere``: idle unknown, ``0``);
-    anyone else (another door) by their nick alone."""
+    anyone else (another door) by their nick alone. A bot (``B``) is one in
+    ``+B`` here or there, or one whose name is a bot account's (``bots``,
+    keys): signed in at another door, or a member through the REST API with
+    no connection, on any node."""
     here = session.directory.find(nick)
     admin = is_admin(session, nick, elsewhere)
+    account_bot = name_key(nick) in bots
     if here is None and elsewhere is not None:
         return Shown(
             chan,
@@ -106,11 +112,11 @@ def shown(
             elsewhere.realname or nick,
             0,
             admin,
-            elsewhere.bot,
+            elsewhere.bot or account_bot,
             elsewhere,
         )
     if here is None:
-        return Shown(chan, nick, nick, False, prefix, nick, 0, admin)
+        return Shown(chan, nick, nick, False, prefix, nick, 0, admin, account_bot)
     return Shown(
         chan,
         here.user or nick,
@@ -120,7 +126,7 @@ def shown(
         here.realname or nick,
         max(0, int(session.now - here.spoke)),
         admin,
-        here.bot,
+        here.bot or account_bot,
     )
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.accounts.bots import Bots, token_hash
+from chatroom.core.accounts.bots import MOST_BOTS, Bots, token_hash
+from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import FIRST, AccountsBase
@@ -157,6 +158,42 @@ class BotsContract(AccountsBase):
         )
         yield defer.Deferred.fromCoroutine(self.bots.owner_gone("alice", "op"))
         self.assertEqual((yield defer.Deferred.fromCoroutine(self.bots.listed())), [])
+
+    @defer.inlineCallbacks
+    def test_two_adds_racing_past_the_tenth_make_one(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Alice owns nine bots; two adds (two nodes' ``/bot add`` at once)
+        both count nine and decide, and only then is either applied: the
+        store's premise (fewer than ten) refuses the second, decided again
+        it is ``BAD_ARGS``, and alice owns ten."""
+        yield self.registered("alice", FIRST)
+        for n in range(MOST_BOTS - 1):
+            yield defer.Deferred.fromCoroutine(self.bots.add(f"b{n}", "alice"))
+        apply = self.bots.apply
+        waiting: list[defer.Deferred[None]] = []
+
+        async def held(change: DecidedChange) -> None:
+            """Each of the first two changes waits until both are decided."""
+            if len(waiting) < 2:
+                waiting.append(defer.Deferred())
+                if len(waiting) == 2:
+                    for each in waiting:
+                        each.callback(None)
+                await waiting[-1]
+            await apply(change)
+
+        racing = [Bots(self.bots.store, held, self.bots.clock) for _ in range(2)]
+        outcomes = yield defer.DeferredList(
+            [
+                self.refused(bots.add(name, "alice"))
+                for bots, name in zip(racing, ("left", "right"), strict=True)
+            ]
+        )
+        self.assertEqual(len(waiting), 2)  # both were decided before either applied
+        self.assertEqual(sorted(code for _, code in outcomes), ["BAD_ARGS", "done"])
+        owned = yield defer.Deferred.fromCoroutine(self.bots.owned("alice"))
+        self.assertEqual(len(owned), MOST_BOTS)
 
     @defer.inlineCallbacks
     def own_bot(self, owner: User, name: str) -> Generator[Any, Any, str]:

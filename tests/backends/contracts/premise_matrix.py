@@ -35,16 +35,19 @@ import chatroom.core.model.changes as vocabulary
 from chatroom.core.bridging.store import EVENTS, LEASE, SEEN_SECONDS
 from chatroom.core.messages.life import amended, reacted
 from chatroom.core.messages.private import conversation_key
+from chatroom.core.model.accountrecord import NO_PASSWORD
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
     AccountSignIns,
     AppPasswordsAre,
     BindOidc,
     BotIs,
+    FewerBotsThan,
     InvitationCode,
     InvitationIs,
     KeepSignInToken,
     MailboxIs,
+    MakeAccount,
     OidcUnbound,
     PasswordHashIs,
     Registered,
@@ -1058,6 +1061,21 @@ class PremiseMatrixContract(PremisesBase):
             self.assertEqual(facts.bot, '["","",false,0,"x"]')
 
     @defer.inlineCallbacks
+    def test_fewer_bots_than(self) -> Generator[Any, Any, None]:
+        """Bot b1 of alice's was made on her owning fewer than one; bot b2,
+        decided the same, comes after it: refused, and b2 is no account."""
+        yield self.registered("alice")
+
+        def made(name: str) -> DecidedChange:
+            bot = '["alice","alice",false,0,"x"]'
+            ops = (MakeAccount(name), SetPassword(NO_PASSWORD, ""), SetBot(bot))
+            premises = (Exists(False), FewerBotsThan("alice", 1))
+            return DecidedChange(AccountRecord(name), premises, ops)
+
+        yield self.twice(made("b1"), made("b2"))
+        self.assertIsNone((yield self.account("b2")))
+
+    @defer.inlineCallbacks
     def test_oidc_unbound(self) -> Generator[Any, Any, None]:
         """alice's binding to a provider's subject was decided on its being
         nobody's; bob's account bound it since."""
@@ -1369,6 +1387,7 @@ CASES: dict[type[Premise], str] = {
     MailboxIs: "test_mailbox_is",
     AppPasswordsAre: "test_app_passwords_are",
     BotIs: "test_bot_is",
+    FewerBotsThan: "test_fewer_bots_than",
     OidcUnbound: "test_oidc_unbound",
     InvitationIs: "test_invitation_is",
     SignInTokenIs: "test_sign_in_token_is",

@@ -145,6 +145,54 @@ class IRCBotAccountTests(BotCase):
         asker.send("WHOIS liner")
         self.assertIn("335", asker.numerics())
 
+    def who_flags(self, asker: IRCClient, target: str, nick: str) -> set[str]:
+        """The flags ``WHO target`` shows ``nick`` with, without the channel
+        prefix: plain (``352``) and WHOX (``354``, ``%nf``)."""
+        asker.send(f"WHO {target}")
+        [plain] = [s for s in asker.received() if " 352 " in s and f" {nick} " in s]
+        asker.send(f"WHO {target} %nf,7")
+        [whox] = [s for s in asker.received() if " 354 " in s and f" {nick} " in s]
+        flags = {plain.split(" ")[8], whox.split(" ")[-1].lstrip(":")}
+        return {shown.rstrip("@+") for shown in flags}
+
+    def test_who_flags_a_line_door_bot_b(self) -> None:
+        """A bot signed in at the line door is ``B`` in ``WHO #chan``, ``WHO
+        nick`` and ``WHO mask``, plain and WHOX (on two nodes, the asker on
+        the other node); a person beside it is not."""
+        token = self.bot("liner")
+        line = FakeClient(self.next_server())
+        line.send(f"/login liner {token}")
+        line.send("/create ops")
+        self.assertTrue(any(s.startswith("WELCOME liner") for s in line.received()))
+        person = FakeClient(self.next_server())
+        person.send("walker")
+        person.send("/join ops")
+        asker = self.irc("asker")
+        asker.send("JOIN #ops")
+        asker.received()
+        for target in ("#ops", "liner", "lin*"):
+            self.assertEqual(self.who_flags(asker, target, "liner"), {"HB"})
+        self.assertEqual(self.who_flags(asker, "#ops", "walker"), {"H"})
+
+    def test_who_and_whois_flag_a_standing_bot(self) -> None:
+        """A bot in a room through the REST API, with no connection
+        (joined through the first node; asked on the second, on two):
+        ``WHO`` flags it ``B`` and ``WHOIS`` says ``335``."""
+        self.bot("stander")
+        self.next_door()  # the asker on the other node, on two
+        asker = self.irc("asker")
+        asker.send("JOIN #ops")
+        asker.received()
+        api = self.servers[0].registry.bot_api
+        self.successResultOf(
+            defer.Deferred.fromCoroutine(api.join("stander", "ops", None))
+        )
+        self.assertIn(":stander!", " ".join(asker.received()))
+        for target in ("#ops", "stander", "stand*"):
+            self.assertEqual(self.who_flags(asker, target, "stander"), {"HB"})
+        asker.send("WHOIS stander")
+        self.assertIn("335", asker.numerics())
+
 
 class RelayMsgTests(BotCase):
     def relay_room(

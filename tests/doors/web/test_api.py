@@ -8,6 +8,7 @@ history ``since``; the rate limit; the event stream and its keepalive.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from io import BytesIO
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.test.requesthelper import DummyRequest
 
 from chatroom.core.model.config import ServerConfig
+from chatroom.core.services import bot_api
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.web.api import KEEPALIVE, ApiBot, BotAPIResource
 from tests.support import (
@@ -271,6 +273,59 @@ class Posting(APITestCase):
         got = self.call("GET", "rooms/tea/messages").json["messages"]
         self.assertEqual(got[-1]["text"], "mine, edited")
         self.assertEqual(got[-1]["bot"], False)
+
+
+class LongHistory(APITestCase):
+    """Reading after a ``since`` far back: forwards from it, however many
+    events the room keeps after it."""
+
+    config = ServerConfig(rate=0, retention=100)
+
+    def said(self, count: int) -> None:
+        """bob says ``m0`` ... in tea; the bot is in it."""
+        self.call("POST", "rooms/tea/join")
+        for n in range(count):
+            self.bob.send(f"m{n}")
+        self.alice.received()
+
+    def read_all(self, since: str, limit: int) -> list[list[str]]:
+        """Every page after ``since``, each page's texts, asking again
+        with the last id while ``more``."""
+        pages = []
+        while True:
+            query = {"since": since, "limit": str(limit)}
+            call = self.call("GET", "rooms/tea/messages", query=query).json
+            pages.append([m["text"] for m in call["messages"]])
+            if not call["more"]:
+                return pages
+            self.assertTrue(call["messages"], "more, and nothing to ask after")
+            since = str(call["messages"][-1]["id"])
+
+    def test_an_old_since_answers_its_next_messages_and_more(self) -> None:
+        """Past the most a read reads back (two pages of 200 here), ``since
+        0`` answers the first messages, ``more`` true until the last;
+        every message is read once, in order."""
+        self.patch(bot_api, "HISTORY_PAGES", 2)
+        self.server.config = replace(self.config, retention=10_000)
+        chat_core(self.server).reconfigure(self.server.config)
+        self.said(450)
+        pages = self.read_all("0", 200)
+        self.assertEqual(pages[0][:2], ["m0", "m1"])
+        self.assertEqual([len(page) for page in pages], [200, 200, 50])
+        self.assertEqual(
+            [text for page in pages for text in page], [f"m{n}" for n in range(450)]
+        )
+
+    def test_a_since_before_the_oldest_kept_starts_there(self) -> None:
+        """A room that keeps its newest 100 events: ``since 0`` (its first
+        400 events gone) answers from the oldest kept, in pages, to the
+        last, with no empty page of ``more``."""
+        self.patch(bot_api, "HISTORY_PAGES", 2)
+        self.said(500)
+        pages = self.read_all("0", 30)
+        texts = [text for page in pages for text in page]
+        self.assertEqual(texts, [f"m{n}" for n in range(500 - len(texts), 500)])
+        self.assertGreater(len(texts), 90)
 
 
 class RateLimited(APITestCase):

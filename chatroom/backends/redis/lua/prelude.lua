@@ -833,6 +833,12 @@ local function premise_holds(c, p, step)
   elseif kind == 'BotIs' then
     return redis.call('HEXISTS', ACCOUNTS, s.account) == 1
       and (redis.call('HGET', P .. 'bots', s.account) or '') == p.bot
+  elseif kind == 'FewerBotsThan' then  -- a bot's record: [owner, ...]
+    local owned = 0
+    for _, kept in ipairs(redis.call('HVALS', P .. 'bots')) do
+      if cjson.decode(kept)[1] == p.owner then owned = owned + 1 end
+    end
+    return owned < p.count
   elseif kind == 'OidcUnbound' then
     local holder = redis.call('HGET', P .. 'oidc', p.oidc)
     return not holder or redis.call('HGET', P .. 'oidc-of', holder) ~= p.oidc

@@ -153,6 +153,17 @@ class BotIs(Premise):
 
 
 @dataclass(frozen=True)
+class FewerBotsThan(Premise):
+    """Account key ``owner`` owns fewer than ``count`` bots: one more made
+    under the most the core allows (:data:`~chatroom.core.accounts.bots.
+    MOST_BOTS`), however many ``/bot add`` race on any node. A refusal
+    brings the account as it is now (still none); the core counts again."""
+
+    owner: str
+    count: int
+
+
+@dataclass(frozen=True)
 class SetBot(Operation):
     """The account is now the bot ``bot`` (encoded): its owner, its relay
     permission, when it was made and its token's hash."""
@@ -292,6 +303,7 @@ declare(
         MailboxIs,
         AppPasswordsAre,
         BotIs,
+        FewerBotsThan,
         OidcUnbound,
     ),
 )

@@ -73,7 +73,8 @@ function reportItem({ number, room, reporter, reason, user, text }) {
   const item = document.createElement("li");
   item.dataset.report = number;
   const what = document.createElement("p");
-  what.append(`#${number} in ${room}: `, nameNode(user), ` said “${text}”`);
+  const place = room.startsWith("@") ? ["a private conversation with ", nameNode(room.slice(1))] : [room];
+  what.append(`#${number} in `, ...place, ": ", nameNode(user), ` said “${text}”`);
   const why = document.createElement("p");
   why.append("reported by ", nameNode(reporter), reason ? `: ${reason}` : "");
   const close = document.createElement("button");
@@ -101,7 +102,8 @@ function foundItem({ room, id, user, time, text }) {
   button.dataset.id = id;
   const where = document.createElement("span");
   where.className = "where";
-  where.textContent = room.startsWith("@") ? `private, with ${room.slice(1)}` : room;
+  if (room.startsWith("@")) where.append("private, with ", nameNode(room.slice(1)));
+  else where.textContent = room;
   const nick = nameNode(user);
   nick.classList.add("nick", nickClass(user));
   const stamp = document.createElement("time");
@@ -137,25 +139,28 @@ function goToResult(room, id) {
   if (window.matchMedia("(max-width: 640px)").matches) closePanel(); // a phone: the log needs the room
 }
 
-// "kicked bob: be nice", a moderation step in words.
+// "kicked Bob Smith: be nice", a moderation step in words (a person by
+// their display name, as every place names them).
 function modlogWords(action, target, reason) {
   const why = reason && reason !== "-" ? `: ${reason}` : "";
-  if (action === "kick") return `kicked ${target}${why}`;
-  if (action === "ban") return `banned ${showMask(target)}`;
-  if (action === "unban") return `lifted the ban on ${showMask(target)}`;
-  if (action === "op") return `made ${target} an operator`;
-  if (action === "deop") return `took operator status from ${target}`;
-  if (action === "redact") return `deleted a message (${target})${why}`;
+  if (action === "kick") return ["kicked ", nameNode(target), why];
+  if (action === "ban") return [`banned ${showMask(target)}`];
+  if (action === "unban") return [`lifted the ban on ${showMask(target)}`];
+  if (action === "op") return ["made ", nameNode(target), " an operator"];
+  if (action === "deop") return ["took operator status from ", nameNode(target)];
+  if (action === "redact") return [`deleted a message (${target})${why}`];
   if (action === "set") {
     const [setting, value] = target.split("=");
-    return describeSetting(setting, value);
+    return [describeSetting(setting, value)];
   }
-  return `${action} ${target === "-" ? "" : target}${why}`.trim();
+  return [`${action} ${target === "-" ? "" : target}${why}`.trim()];
 }
 
 const panelHandlers = {
   FOUND({ room, message: id, user, time }, text) {
-    if (panel.asked === "search") panel.found.push({ room, id, user, time, text });
+    if (panel.asked !== "search") return;
+    panel.found.push({ room, id, user, time, text });
+    wantProfile(user); // its display name, as beside a message
   },
   FOUND_END() {
     if (panel.asked !== "search") return;
@@ -169,6 +174,7 @@ const panelHandlers = {
   },
   REPORT({ number, room, id, reporter }, reason) {
     const report = { number, room, id, reporter, reason, user: "", text: "" };
+    wantProfile(reporter);
     if (panel.asked === "reports") panel.reports.push(report);
     else panel.live = report;
   },
@@ -176,6 +182,7 @@ const panelHandlers = {
     const report = panel.asked === "reports" ? panel.reports.at(-1) : panel.live;
     if (!report || report.number !== number) return;
     Object.assign(report, { user, text });
+    wantProfile(user);
     if (panel.asked === "reports") return;
     panel.live = null;
     const why = report.reason ? `: ${report.reason}` : "";
@@ -192,7 +199,8 @@ const panelHandlers = {
     $("results-note").textContent = count === "0" ? "No open reports." : "Oldest first.";
   },
   REPORT_CLOSED({ number, by }, note) {
-    system(`${by} closed report #${number}${note ? `: ${note}` : ""}`);
+    wantProfile(by);
+    system([nameNode(by), ` closed report #${number}${note ? `: ${note}` : ""}`]);
     const shown = $("reports-list").querySelector(`[data-report="${number}"]`);
     if (shown) shown.remove();
   },
@@ -219,8 +227,8 @@ const panelHandlers = {
       stamp.textContent = whenSaid(time);
       when.append(stamp);
       row.append(when);
-      row.insertCell().textContent = by;
-      row.insertCell().textContent = modlogWords(action, target, reason);
+      row.insertCell().append(nameNode(by));
+      row.insertCell().append(...modlogWords(action, target, reason));
       return row;
     });
     $("modlog-rows").replaceChildren(...rows);
