@@ -42,6 +42,7 @@ from chatroom.core.model.letters import LinkBase, Mailer
 from chatroom.core.model.member import Member
 from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
+from chatroom.core.policy.flood import SpeakerLimits, current_rules
 from chatroom.core.rooms.creation import CreationLimit
 from chatroom.core.rooms.departures import Departures
 from chatroom.core.rooms.entries import Entries
@@ -561,4 +562,5 @@ def compose_bridge(
         seating,
         backend.server.find_user,
         core.messages.paste,
+        SpeakerLimits(current_rules(lambda: core.config, core.clock)),
     )

@@ -16,7 +16,7 @@ from twisted.internet import defer, threads
 from chatroom.wiring.matrix import registration_text
 from tests.cluster.support import ClusterTestCase
 from tests.matrix import Synapse
-from tests.matrix.client import MatrixUser
+from tests.matrix.client import signed_in
 from tests.support import free_port
 
 
@@ -58,10 +58,7 @@ class MatrixClusterTests(ClusterTestCase):
         for user in (alice, bob):
             user.say("/join general")
             yield user.expect_line("MEMBERS general")
-        user_id = yield threads.deferToThread(self.synapse.register_user, "mxdan")
-        dan = MatrixUser(self.synapse.url, user_id)
-        self.addCleanup(threads.deferToThread, dan.close)
-        yield threads.deferToThread(dan.login, "secret-pw")
+        dan = yield signed_in(self, self.synapse, "mxdan")
         room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
         self.assertIsNotNone(room_id)
         bob.say("said on node B")

@@ -21,7 +21,7 @@ from twisted.trial import unittest
 from chatroom.wiring.matrix import registration_text
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.matrix import Synapse
-from tests.matrix.client import MatrixUser
+from tests.matrix.client import MatrixUser, signed_in
 from tests.support import LineClient, connect_client, free_port, until
 
 
@@ -58,8 +58,9 @@ class MatrixBridgeCase(unittest.TestCase):
         self.db = str(self.folder / "chat.sqlite3")
         self.line, self.irc = free_port(), free_port()
 
-    def serve(self) -> TwistdProcess:
-        """The server on its ports and ``--db`` (again, after a stop)."""
+    def serve(self, *more: str) -> TwistdProcess:
+        """The server on its ports and ``--db`` (again, after a stop), with
+        ``more`` options (a later ``--rate`` is the one that holds)."""
         return spawn_twistd(
             self,
             "--port", f"tcp:{self.line}:interface=127.0.0.1",
@@ -71,15 +72,30 @@ class MatrixBridgeCase(unittest.TestCase):
             "--matrix-registration", str(self.registration),
             "--matrix-homeserver", self.synapse.url,
             "--matrix-server-name", "localhost",
+            *more,
         )  # fmt: skip
 
     @defer.inlineCallbacks
+    def first_member(
+        self, name: str, *options: str, rich: bool = False
+    ) -> Generator[Any, Any, LineClient]:
+        """The server started (with ``options``; its process is
+        :attr:`process`), and ``name`` at its line door in general
+        (``rich``: with ``/caps rich``)."""
+        process = self.process = self.serve(*options)
+        yield process.when_output(b"listening on")
+        client = yield until(
+            lambda: connect_client(reactor, self.line, name), 60, "the line door"
+        )
+        if rich:
+            client.say("/caps rich")
+        client.say("/join general")
+        yield client.expect_line("MEMBERS general")
+        return client
+
+    @defer.inlineCallbacks
     def matrix_user(self, localpart: str) -> Generator[Any, Any, MatrixUser]:
-        user_id = yield threads.deferToThread(self.synapse.register_user, localpart)
-        user = MatrixUser(self.synapse.url, user_id)
-        self.addCleanup(threads.deferToThread, user.close)
-        yield threads.deferToThread(user.login, "secret-pw")
-        return user
+        return (yield signed_in(self, self.synapse, localpart))
 
 
 class MatrixBridgeTests(MatrixBridgeCase):
@@ -106,13 +122,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         chatroom. mxbob's message reaches the IRC user as a PRIVMSG from
         the nick mxbob:localhost. poann's puppet joined the portal, and
         leaves it when she leaves the room."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        poann = yield until(
-            lambda: connect_client(reactor, self.line, "poann"), 60, "the line door"
-        )
-        poann.say("/join general")
-        yield poann.expect_line("MEMBERS general")
+        poann = yield self.first_member("poann")
         poivy = yield self.irc_client("poivy")
         bob = yield self.matrix_user("mxbob")
         room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
@@ -171,13 +181,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         """mxcat's join of the portal is JOIN general mxcat:localhost at the
         line door and a JOIN at IRC, and /who lists him; his leave is a
         PART, and /who no longer lists him."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        ann = yield until(
-            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
-        )
-        ann.say("/join general")
-        yield ann.expect_line("MEMBERS general")
+        ann = yield self.first_member("ann")
         ivy = yield self.irc_client("ivy")
         cat = yield self.matrix_user("mxcat")
         room_id = yield threads.deferToThread(cat.join, "#chatroom_general:localhost")
@@ -203,14 +207,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         longer has the message), his reply (with its fallback) a MSG
         tagged reply=ID, his m.annotation a REACT; /reply and /react of his
         message point at his event."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        rita = yield until(
-            lambda: connect_client(reactor, self.line, "rita"), 60, "the line door"
-        )
-        rita.say("/caps rich")
-        rita.say("/join general")
-        yield rita.expect_line("MEMBERS general")
+        rita = yield self.first_member("rita", rich=True)
         plain = yield connect_client(reactor, self.line, "paul")
         plain.say("/join general")
         yield plain.expect_line("MEMBERS general")
@@ -336,13 +333,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         bridged=matrix, once; his m.emote is an ACTION. A transaction
         pushed again, or its event in another, says nothing more; a wrong
         hs_token is 403 and none 401, and nothing of either is said."""
-        process = self.serve()
-        yield process.when_output(b"listening on")
-        ann = yield until(
-            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
-        )
-        ann.say("/join general")
-        yield ann.expect_line("MEMBERS general")
+        ann = yield self.first_member("ann")
         rich = yield connect_client(reactor, self.line, "rita")
         rich.say("/caps rich")
         rich.say("/join general")
@@ -394,6 +385,109 @@ class MatrixBridgeTests(MatrixBridgeCase):
         self.assertEqual(sum(" pushed once" in line for line in heard), 1)
         self.assertFalse([line for line in heard if "not said" in line])
         self.assertEqual(sum(" hello from matrix" in line for line in heard), 1)
+
+    @defer.inlineCallbacks
+    def test_flood_limits(self) -> Generator[Any, Any, None]:
+        """With --burst 4 and --rate 0.01, mxbob's first four messages in a
+        row are said and the rest are not (nor does anything come back to
+        Matrix for them), and the server's log says so; mxcat, in a bucket of
+        his own, still speaks."""
+        ann = yield self.first_member("ann", "--rate", "0.01", "--burst", "4")
+        bob = yield self.matrix_user("mxbob")
+        cat = yield self.matrix_user("mxcat")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+        yield threads.deferToThread(cat.join, room_id)
+        for n in range(6):
+            yield threads.deferToThread(bob.say, room_id, f"flood {n}")
+        yield threads.deferToThread(cat.say, room_id, "cat here")
+        yield ann.expect(lambda line: line.endswith(" cat here"))
+        heard = [
+            x.rsplit(" ", 2)[-2:] for x in ann.lines if x.startswith("MSG general ")
+        ]
+        said = [["flood", str(n)] for n in range(4)]
+        self.assertEqual(heard, [*said, ["cat", "here"]], ann.lines)
+        timeline = yield threads.deferToThread(bob.timeline, room_id)
+        echoed = [e for e in timeline if e["sender"].startswith("@chatroom")]
+        self.assertFalse(
+            [e for e in echoed if e.get("type") == "m.room.message"], echoed
+        )
+        yield self.process.when_output(b"mxbob:localhost is past the flood limits")
+
+    @defer.inlineCallbacks
+    def test_redactions_by_others(self) -> Generator[Any, Any, None]:
+        """A Matrix redaction of someone else's message is honoured only
+        from a user whom the portal's power levels let redact: mxcat's
+        redaction of mxbob's message at the default level (pushed as the
+        homeserver would; Synapse itself refuses it to him) is ignored;
+        raised to the redact level by the bridge's user, his redactions
+        of mxbob's message and of rita's are REDACTs by him, and /history
+        no longer has them."""
+        rita = yield self.first_member("rita", rich=True)
+        bob = yield self.matrix_user("mxbob")
+        cat = yield self.matrix_user("mxcat")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+        yield threads.deferToThread(cat.join, room_id)
+
+        def said_id(words: str) -> Any:
+            got = rita.expect(lambda line: line.startswith("@") and words in line)
+            return got.addCallback(lambda line: line.split(" ")[0][1:].split(";")[0])
+
+        kept_event = yield threads.deferToThread(bob.say, room_id, "kept words")
+        kept = yield said_id(" kept words")
+        gone_event = yield threads.deferToThread(bob.say, room_id, "spam words")
+        gone = yield said_id(" spam words")
+        rita.say("rita's words")
+        hers = yield said_id(" rita's words")
+        her_event = yield threads.deferToThread(
+            bob.wait_event,
+            room_id,
+            "rita's message",
+            lambda e: e.get("content", {}).get("body") == "rita's words",
+        )
+        pushed = {
+            "type": "m.room.redaction",
+            "event_id": "$a-redaction-without-power",
+            "room_id": room_id,
+            "sender": "@mxcat:localhost",
+            "redacts": kept_event,
+            "content": {"reason": "not his"},
+        }
+        status = yield threads.deferToThread(
+            _push,
+            self.url,
+            "/_matrix/app/v1/transactions/test-redaction",
+            {"events": [pushed]},
+            self.tokens["hs_token"],
+        )
+        self.assertEqual(status, 200)
+
+        path = f"/_matrix/client/v3/rooms/{room_id}/state/m.room.power_levels"
+        as_token = self.tokens["as_token"]
+        status, levels = yield threads.deferToThread(
+            self.synapse.request, "GET", path, None, as_token
+        )
+        self.assertEqual(status, 200, levels)
+        levels.setdefault("users", {})["@mxcat:localhost"] = levels.get("redact", 50)
+        status, answer = yield threads.deferToThread(
+            self.synapse.request, "PUT", path, levels, as_token
+        )
+        self.assertEqual(status, 200, answer)
+        yield threads.deferToThread(cat.redact, room_id, gone_event, "spam")
+        redacted = yield rita.expect(lambda line: " REDACT general " in line)
+        self.assertRegex(
+            redacted, rf"^@\d+ REDACT general {gone} mxcat:localhost spam$"
+        )
+        yield threads.deferToThread(cat.redact, room_id, her_event["event_id"], "")
+        redacted = yield rita.expect(lambda line: " REDACT general " in line)
+        self.assertRegex(redacted, rf"^@\d+ REDACT general {hers} mxcat:localhost")
+        self.assertFalse([x for x in rita.lines if f" REDACT general {kept} " in x])
+        before = len(rita.lines)
+        rita.say("/history 50")
+        yield rita.expect(lambda line: line.startswith("HISTORY_END"))
+        replayed = rita.lines[before:]
+        self.assertTrue([x for x in replayed if x.endswith(" kept words")], replayed)
+        for words in (" spam words", " rita's words"):
+            self.assertFalse([x for x in replayed if x.endswith(words)], replayed)
 
 
 class MatrixBridgeRestartTests(MatrixBridgeCase):

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 from nio import AsyncClient, JoinError, RoomSendError, SyncError
+from twisted.internet import defer, threads
+from twisted.trial import unittest
 
 from tests.client.tmux import wait_for
+from tests.matrix import Synapse
 
 
 class MatrixUser:
@@ -117,3 +120,16 @@ class MatrixUser:
             self.call(closing())
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@defer.inlineCallbacks
+def signed_in(
+    case: unittest.TestCase, synapse: Synapse, localpart: str
+) -> Generator[Any, Any, MatrixUser]:
+    """A Matrix user made on ``synapse`` and signed in, closed when
+    ``case`` ends."""
+    user_id = yield threads.deferToThread(synapse.register_user, localpart)
+    user = MatrixUser(synapse.url, user_id)
+    case.addCleanup(threads.deferToThread, user.close)
+    yield threads.deferToThread(user.login, "secret-pw")
+    return user

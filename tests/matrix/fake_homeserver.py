@@ -1,5 +1,6 @@
 """A fake Matrix homeserver for the bridge's unit tests (not Synapse): it
-answers the calls the bridge makes (createRoom, register, ping, send) as
+answers the calls the bridge makes (createRoom, register, ping, send, a
+portal's power levels) as
 Synapse would, and records them; :attr:`FakeHomeserver.away` makes every
 call fail as an unreachable homeserver's does."""
 
@@ -31,6 +32,13 @@ class FakeHomeserver:
         #: again with the same transaction id is answered the same id, as
         #: Synapse answers it.
         self.sent: dict[str, str] = {}
+        #: The portals' ``m.room.power_levels`` (as Synapse makes a
+        #: public_chat room's: its creator, the bridge, at 100).
+        self.power_levels: dict[str, Any] = {
+            "users": {SETTINGS.bridge_user: 100},
+            "users_default": 0,
+            "redact": 50,
+        }
 
     async def call(
         self,
@@ -47,6 +55,8 @@ class FakeHomeserver:
             return 200, {"room_id": f"!portal{self.rooms}:localhost"}
         if path.endswith("/register"):
             return 200, {"user_id": f"@{(body or {}).get('username')}:localhost"}
+        if path.endswith("/state/m.room.power_levels") and method == "GET":
+            return 200, self.power_levels
         if "/send/" in path or "/redact/" in path:
             event_id = self.sent.setdefault(path, f"$sent{len(self.sent) + 1}")
             return 200, {"event_id": event_id}

@@ -5,8 +5,11 @@ The homeserver asks about aliases (:meth:`MatrixBridge.room_query`: a
 bridged room's portal is made, once, as ``@chatroom:SERVER``, and the pair
 kept in the ledger) and users (:meth:`MatrixBridge.user_query`), and pushes
 transactions of events (:meth:`MatrixBridge.transaction`): each relayed
-once, however often it is pushed, by a note in the ledger
-(:mod:`chatroom.core.bridging.store`) claimed before it is relayed. A
+once, however often it is pushed, and at least once: claimed in the ledger
+(:mod:`chatroom.core.bridging.store`) for a minute before it is relayed,
+and noted as relayed after (a relay stopped between the two is made again
+when the claim has run out: the transaction, unacknowledged, is pushed
+again). A
 message from Matrix is said in the portal's room as the Matrix user's
 bridged name (``bob:example.org``), tagged ``bridged=matrix``, through the
 back-end's one write, as a webhook's post is. The bridge's own users are
@@ -26,6 +29,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from twisted.internet import task
 from twisted.internet.defer import Deferred
@@ -40,6 +44,8 @@ from chatroom.core.bridging.store import (
     MATRIX_MEMBERS,
     PORTAL_ROOMS,
     PORTALS,
+    RELAYING,
+    RELAYING_SECONDS,
     SEEN_SECONDS,
     SENT,
     TO_MATRIX,
@@ -72,6 +78,7 @@ from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.text import name_key, without_control_characters
 from chatroom.core.policy import amending, reactions
+from chatroom.core.policy.flood import SpeakerLimits
 from chatroom.core.policy.moderation import Actor
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
@@ -86,9 +93,21 @@ PING_EVERY = 10.0
 UNAUTHORIZED = "M_UNAUTHORIZED"
 FORBIDDEN = "M_FORBIDDEN"
 
+#: The kinds of event that count as a line of their sender against the
+#: flood limits (what a member types to say them: a message, an edit, a
+#: reply, a reaction). Membership and redactions are not counted: a drop
+#: would leave the two sides disagreeing about who is in and what is kept.
+FLOOD_COUNTED = frozenset({"m.room.message", "m.reaction"})
+
 
 class HomeserverAwayError(Exception):
     """The homeserver could not be reached, or failed (5xx)."""
+
+
+class RelayingNowError(Exception):
+    """An event of the transaction is being relayed by another request (a
+    node's, or one that stopped half-way and whose claim has not run out):
+    the transaction is not acknowledged, and the homeserver pushes it again."""
 
 
 class Homeserver(Protocol):
@@ -184,6 +203,34 @@ def message_text(content: dict[str, Any]) -> list[str]:
     return [line for line in kept if line] or []
 
 
+def _level(value: Any, default: int) -> int:
+    """A power level as ``m.room.power_levels`` holds it (an integer, or
+    in old rooms a string of one); ``default`` if it is neither."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return default
+    return default
+
+
+def may_redact_others(levels: dict[str, Any], user_id: str) -> bool:
+    """Whether a room's ``m.room.power_levels`` content ``levels`` lets
+    ``user_id`` redact others' events: their level (``users``, else
+    ``users_default``, else 0) is at least the ``redact`` level (else 50),
+    as the Matrix spec reckons it."""
+    users = levels.get("users")
+    default = _level(levels.get("users_default"), 0)
+    level = default
+    if isinstance(users, dict) and user_id in users:
+        level = _level(users[user_id], default)
+    return level >= _level(levels.get("redact"), 50)
+
+
 def transaction_fingerprint(events: list[Any]) -> str:
     """What a transaction held, in a few bytes: its events' ids, hashed."""
     ids = [e.get("event_id") for e in events if isinstance(e, dict)]
@@ -264,6 +311,7 @@ class MatrixBridge:
         seating: BridgedSeating,
         find_user: Callable[[str], Awaitable[object | None]],
         speak: Speak,
+        limits: SpeakerLimits,
     ) -> None:
         """Args:
         pinger: pings the homeserver until it answers (the sender's too).
@@ -274,6 +322,8 @@ class MatrixBridge:
             nobody).
         speak: a seated member's message, through the messages' service
             (its ``paste``): the room's rules apply.
+        limits: each Matrix user's flood limits (``--burst``, ``--rate``),
+            as a member's at a door.
         """
         self.settings = settings
         self.clock = clock
@@ -289,6 +339,9 @@ class MatrixBridge:
         self.seating = seating
         self.find_user = find_user
         self.speak = speak
+        self.limits = limits
+        #: How long an event's claim lasts while it is relayed (seconds).
+        self.claim_seconds = RELAYING_SECONDS
         #: The next try at seating the Matrix members again, if one waits.
         self.restoring: IDelayedCall | None = None
         #: What each kind of event pushed does (the others: acknowledged).
@@ -393,15 +446,63 @@ class MatrixBridge:
         room_key = await self.ledger.noted(PORTAL_ROOMS, str(room_id))
         if room_key is None:  # no portal's: acknowledged, ignored
             return
-        if not await self._note_once(EVENTS, str(event_id), room_key, SEEN_SECONDS):
+        if not await self._claim(str(event_id), room_key):
+            return
+        await self._relay(str(kind), room_key, event)
+        done = Note(EVENTS, str(event_id), room_key, SEEN_SECONDS)
+        await self.apply(DecidedChange(BridgeLedger(), (), (done,)))
+
+    async def _claim(self, event_id: str, room_key: str) -> bool:
+        """Event ``event_id`` claimed for this request to relay: True, or
+        False if it was relayed before. Claimed by another that goes on
+        (or stopped half-way, until its claim runs out):
+        :class:`RelayingNowError`. The claim is noted before the event is
+        relayed, and the event as relayed once it is, so an event is
+        relayed once, and at least once: a relay that stops between the
+        two leaves a claim that runs out, and the homeserver, whose
+        transaction was not acknowledged, pushes it again."""
+        change = DecidedChange(
+            BridgeLedger(),
+            (Unnoted(EVENTS, event_id), Unnoted(RELAYING, event_id)),
+            (Note(RELAYING, event_id, room_key, self.claim_seconds),),
+        )
+        try:
+            await self.apply(change)
+        except FactsChangedError:
+            if await self.ledger.noted(EVENTS, event_id) is not None:
+                return False
+            raise RelayingNowError(event_id) from None
+        return True
+
+    async def _relay(self, kind: str, room_key: str, event: dict[str, Any]) -> None:
+        """What event ``event`` of a portal says, said in its room, as the
+        room's rules let it (past them: nothing, logged). The store away
+        (``UNAVAILABLE``) fails the transaction, which the homeserver
+        pushes again; an event that fails otherwise is logged and passed
+        over, so that one event cannot hold up every later one."""
+        sender = str(event["sender"])
+        handler = self.handlers[kind]
+        if kind in FLOOD_COUNTED and self.limits.take(bridged_name(sender)):
+            self.log.info(
+                "{user} is past the flood limits: their {kind} is not said in {room}",
+                user=bridged_name(sender),
+                kind=kind,
+                room=room_key,
+            )
             return
         try:
             await handler(room_key, event)
         except errors.ChatError as refused:  # the room's rules: not said
+            if refused.code == "UNAVAILABLE":
+                raise
             self.log.info(
                 "a Matrix event was not relayed to {room}: {code}",
                 room=room_key,
                 code=refused.code,
+            )
+        except Exception:
+            self.log.failure(
+                "a Matrix event could not be relayed to {room}", room=room_key
             )
 
     async def _note_both(self, room: str, chatroom_id: str, event_id: str) -> None:
@@ -582,9 +683,22 @@ class MatrixBridge:
         await self.apply(reacted(message, reaction, name_key(user), facts, now, limit))
         return True
 
+    async def _may_redact_others(self, room_id: str, user_id: str) -> bool:
+        """Whether the portal's power levels, as the homeserver has them
+        now, let ``user_id`` redact others' events (no answer: they do not)."""
+        path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.power_levels"
+        try:
+            status, levels = await self.homeserver.call("GET", path)
+        except HomeserverAwayError:
+            self.pinger.away()
+            return False
+        return status == 200 and may_redact_others(levels, user_id)
+
     async def _redaction(self, room: str, event: dict[str, Any]) -> None:
-        """A redaction of a bridged message by its author (a deletion), or
-        of a reaction (taken back)."""
+        """A redaction of a bridged message (a deletion) by its author, or
+        by a Matrix user whom the portal's power levels let redact others'
+        events (as a room operator deletes another's message); or of a
+        reaction (taken back)."""
         content = event.get("content")
         redacts = event.get("redacts")
         if redacts is None and isinstance(content, dict):
@@ -602,7 +716,18 @@ class MatrixBridge:
             await self._react(room, parts[1], user, parts[2], False)
             return
         message = await self._stored(room, parts[1])
-        if message is None or name_key(message.user) != name_key(user):
+        if message is None:
+            return
+        if name_key(message.user) != name_key(user) and not (
+            await self._may_redact_others(str(event["room_id"]), str(event["sender"]))
+        ):
+            self.log.info(
+                "{user} may not redact {author}'s message {id} in {room}",
+                user=user,
+                author=message.user,
+                id=message.id,
+                room=room,
+            )
             return
         reason = content.get("reason") if isinstance(content, dict) else None
         now = self.clock.seconds()

@@ -24,6 +24,11 @@ is. In a cluster one node sends, the holder of a lease in the ledger
 (:data:`~chatroom.core.bridging.store.LEASE`), taken over by another when
 its node goes (it runs out after :data:`LEASE_SECONDS`).
 
+The queue is the room's history, so it is subject to ``--retention``:
+events trimmed before their turn (the homeserver away while more than
+``--retention`` events were said) never reach Matrix, and the log says how
+many (:meth:`Sender._passed_over`).
+
 What a message from Matrix made (its ``bridged`` tag) is not sent back;
 what the homeserver refuses for good (4xx) is logged and passed over, so a
 room's queue never sticks.
@@ -174,10 +179,31 @@ class Sender:
             await self._note(SENT, room, str(newest))
             return
         newest, events = await self.ledger.events_after(room, int(mark), BATCH)
+        last = int(mark)
         for event in events:
             await self._send_event(room, room_id, event)
             await self._note(SENT, room, event.id)
+            if event.id.isdigit():
+                self._passed_over(room, last, int(event.id))
+                last = int(event.id)
         await self._seat_puppets(room, room_id)
+
+    def _passed_over(self, room: str, sent: int, now: int) -> None:
+        """Events between the one sent before (``sent``) and this one
+        (``now``) that were no longer kept when their turn came: trimmed
+        by ``--retention`` (or ``--retention-age``) while the homeserver
+        was away, or deleted first. They never reach Matrix; the log says
+        how many."""
+        if now - sent > 1:
+            self.log.info(
+                "{count} events of {room} were gone from its history before "
+                "they could be sent to Matrix (trimmed by --retention, or "
+                "deleted): {first} to {last}",
+                count=now - sent - 1,
+                room=room,
+                first=sent + 1,
+                last=now - 1,
+            )
 
     async def _seat_puppets(self, room: str, room_id: str) -> None:
         """The portal's puppets as the room's members are: a member's

@@ -18,6 +18,9 @@ from chatroom.core.model.events import StoredEvent
 TRANSACTIONS = "txn"
 #: The Matrix events relayed (their ids).
 EVENTS = "event"
+#: The Matrix events being relayed now (their ids), claimed for
+#: :data:`RELAYING_SECONDS` by the node relaying them.
+RELAYING = "relaying"
 #: A room's portal: room key → Matrix room id.
 PORTALS = "portal"
 #: A portal's room: Matrix room id → room key.
@@ -38,6 +41,10 @@ PUPPETS = "puppets"
 LEASE = "lease"
 #: How long a transaction's or an event's id is kept: a day.
 SEEN_SECONDS = 24 * 3600
+#: How long an event's claim lasts while it is relayed: a relay that
+#: stopped half-way (its node gone) lets the homeserver's next push of
+#: the transaction relay it after this.
+RELAYING_SECONDS = 60
 #: How long the id maps are kept: as long as a room's history is worth
 #: answering, edits and reactions of a month-old message included.
 MAP_SECONDS = 30 * 24 * 3600

@@ -43,9 +43,10 @@ from twisted.python.failure import Failure
 from chatroom.core.infra.blocklists import CLEAR, Verdict
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.member import Member
+from chatroom.core.policy.flood import FULL
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
-from chatroom.doors.base.flood import FULL, FloodGate
+from chatroom.doors.base.flood import FloodGate
 from chatroom.doors.base.hub import DoorHub, Screening
 from chatroom.doors.base.sendq import SendQueue, Transport
 
@@ -166,7 +167,7 @@ class _ConnectionRare:
         self.abort_call: IDelayedCall | None = None
         self.verdict: Verdict = CLEAR
         #: The bucket of what the client sends by itself: the time it is
-        #: full again (:meth:`~chatroom.doors.base.flood.FloodRules.take_own`).
+        #: full again (:meth:`~chatroom.core.policy.flood.FloodRules.take_own`).
         self.own = FULL
 
     def at_rest(self, now: float) -> bool:
@@ -487,7 +488,7 @@ class Connection:
         ``own``: the door found it a line the client sent by itself (a
         background query, not its person's typing): it runs on a bucket of
         its own while that has tokens, and takes nothing of the person's
-        (:data:`~chatroom.doors.base.flood.OWN_BURST`). No line waits here
+        (:data:`~chatroom.core.policy.flood.OWN_BURST`). No line waits here
         while one is held: the door reads none meanwhile.
         """
         if own and self._take_own():

@@ -9,106 +9,24 @@ server holds only what it had already read. A client whose backlog passes
 ``--max-backlog`` lines (or 64 KiB) is a bot, not a typist: it is
 disconnected with ``BYE excess flood`` before it can grow the server.
 
-:class:`FloodGate` decides and times; the door holds the line and pauses
-its own input (LineReceiver's ``pauseProducing``), so the same gate serves
-any line-based door.
+:class:`FloodGate` times a held line; the door holds it and pauses its own
+input (LineReceiver's ``pauseProducing``), so the same gate serves any
+line-based door. The bucket's reckoning is the core's
+(:class:`chatroom.core.policy.flood.FloodRules`): the same limits hold for
+those who speak through no door (a bot at the REST API, a Matrix user).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IDelayedCall
 
-from chatroom.core.model.config import ServerConfig
+from chatroom.core.policy.flood import FULL, FloodRules
 
 #: Bytes of waiting input past which a client is disconnected, whatever
 #: the number of lines (the same bound as a line without its end).
 MAX_BACKLOG_BYTES = 64 * 1024
-
-#: What a client sends by itself (a door says which lines those are: the
-#: line door's background queries, :func:`chatroom.wire.commands.
-#: sent_by_itself`) takes nothing of its person's ``--burst`` and
-#: ``--rate``: a page signing in asks each room's members, settings, pins
-#: and history, and the person's first lines must still go at once. They
-#: have a bucket of their own instead, this many at once, then
-#: :data:`OWN_RATE` a second; past it they take the person's tokens like
-#: any line, so they can be no flood of their own.
-OWN_BURST = 100
-OWN_RATE = 10.0
-
-
-class FloodRules:
-    """The limits every connection of a server shares, and its clock.
-
-    Kept once per server rather than copied into each connection's gate:
-    an idle connection's gate then holds only its own state.
-    """
-
-    __slots__ = ("clock", "config", "full", "max_backlog", "own_rate", "rate")
-
-    def __init__(self, config: ServerConfig, clock: IReactorTime) -> None:
-        """``--rate``, ``--burst`` and ``--max-backlog`` from ``config``; a
-        rate of 0 turns the limit off (the benchmarks rely on it)."""
-        self.clock = clock
-        self.update(config)
-
-    def update(self, config: ServerConfig) -> None:
-        """The limits of ``config`` from now on, for every bucket kept by
-        these rules (a reload: connections keep their buckets, each as
-        the time it is full again)."""
-        self.config = config
-        self.rate = config.rate
-        #: A full bucket's tokens.
-        self.full = float(max(1, config.burst))
-        self.max_backlog = config.max_backlog
-        #: The rate of the bucket of what a client sends by itself: none
-        #: while the person's has none (``--rate 0``).
-        self.own_rate = OWN_RATE if config.rate > 0 else 0.0
-
-    def take(self, full_at: float) -> float | None:
-        """A line's token from the bucket that is full again at ``full_at``
-        (a time on the clock; any time past: full): the bucket after it,
-        or None if it has no token now (it is then unchanged)."""
-        rate = self.rate
-        if rate <= 0:
-            return full_at
-        now = self.clock.seconds()
-        if full_at <= now:
-            return now + 1.0 / rate
-        if self.full - (full_at - now) * rate >= 1.0:
-            return full_at + 1.0 / rate
-        return None
-
-    def take_own(self, full_at: float) -> float | None:
-        """:meth:`take`, from the bucket of what a client sends by itself
-        (:data:`OWN_BURST` at once, then :data:`OWN_RATE` a second). The
-        same reckoning written twice, so that every line's :meth:`take`
-        stays one call on the input path."""
-        rate = self.own_rate
-        if rate <= 0:
-            return full_at
-        now = self.clock.seconds()
-        if full_at <= now:
-            return now + 1.0 / rate
-        if OWN_BURST - (full_at - now) * rate >= 1.0:
-            return full_at + 1.0 / rate
-        return None
-
-    def wait(self, full_at: float) -> float:
-        """Seconds until :meth:`take` will next give a token (0 if it would now)."""
-        rate = self.rate
-        if rate <= 0:
-            return 0.0
-        ahead = full_at - self.clock.seconds()
-        if ahead <= 0:
-            return 0.0
-        return max(0.0, (1.0 - (self.full - ahead * rate)) / rate)
-
-
-#: A bucket full since the clock began: every connection's to start with
-#: (one float shared by all).
-FULL = 0.0
 
 
 class FloodGate:

@@ -32,13 +32,13 @@ from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.letters import Mailer, NoMailer
 from chatroom.core.moderation.netbans import ServerBan, covers
+from chatroom.core.policy.flood import FloodRules
 from chatroom.core.registry import Registry
 from chatroom.core.server.census import Census
 from chatroom.core.services.app_passwords import AppPasswords
 from chatroom.core.services.mailbox import MailboxService
 from chatroom.doors.base.admission import SignOns
 from chatroom.doors.base.deadlines import Deadlines
-from chatroom.doors.base.flood import FloodRules
 from chatroom.doors.base.leaving import LostConnections
 from chatroom.doors.base.sendq import Flusher
 

@@ -52,13 +52,13 @@ from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import Departure, Event, Joined, Message
 from chatroom.core.model.multiline import MULTILINE_TAG
 from chatroom.core.model.text import name_key
+from chatroom.core.policy.flood import SpeakerLimits
 from chatroom.core.services.bot_api import (
     HISTORY_DEFAULT,
     HISTORY_MAX,
     is_bot,
     text_of,
 )
-from chatroom.doors.base.flood import FULL, FloodRules
 from chatroom.doors.base.hub import DoorHub
 
 #: The HTTP status of each refusal's code; any other code is ``409``.
@@ -104,31 +104,6 @@ TokenCheck = Callable[[str], Awaitable[ApiBot | None]]
 def status_of(code: str) -> int:
     """The HTTP status of a refusal's code (:data:`STATUS`, else ``409``)."""
     return STATUS.get(code, 409)
-
-
-class RateLimits:
-    """Each bot's bucket on this node, under the flood control's rules
-    (the server's, which a reload changes in place): ``--burst`` requests
-    at once, then ``--rate`` a second (none with ``--rate 0``); a request
-    past them is refused, not queued."""
-
-    def __init__(self, rules: Callable[[], FloodRules]) -> None:
-        self.rules = rules
-        #: When each bot's bucket is full again, by name key.
-        self.full_at: dict[str, float] = {}
-
-    def take(self, bot: str) -> float:
-        """A request's token from ``bot``'s bucket: 0 if it had one, else
-        the seconds until it will (nothing taken)."""
-        rules, key = self.rules(), name_key(bot)
-        taken = rules.take(self.full_at.get(key, FULL))
-        if taken is None:
-            return max(rules.wait(self.full_at[key]), 0.001)
-        self.full_at[key] = taken
-        if len(self.full_at) > 1024:  # the full buckets forgotten
-            now = rules.clock.seconds()
-            self.full_at = {k: t for k, t in self.full_at.items() if t > now}
-        return 0.0
 
 
 class RefusedError(Exception):
@@ -190,7 +165,7 @@ class BotAPIResource(Resource):
         super().__init__()
         self.chat = server
         self.tokens = tokens or self.bot_of_token
-        self.limits = RateLimits(lambda: server.flood_rules)
+        self.limits = SpeakerLimits(lambda: server.flood_rules)
         #: Each bot's open event streams on this node, by name key.
         self.streams: dict[str, list[EventStream]] = {}
 

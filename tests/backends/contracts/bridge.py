@@ -9,14 +9,18 @@ tested here."""
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any, cast
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor, task
+from twisted.logger import Logger
 
-from chatroom.core.bridging.appservice import MatrixBridge
-from chatroom.core.bridging.store import EVENTS, PORTALS
+from chatroom.core.bridging.appservice import MatrixBridge, RelayingNowError
+from chatroom.core.bridging.store import EVENTS, PORTALS, TO_MATRIX
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
+from chatroom.core.model.changes.messages import RoomMessages
+from chatroom.core.model.errors import ChatError
 from chatroom.wiring.composition import compose_bridge
 from tests.backends.contracts.handler import ContractBase
 from tests.matrix.fake_homeserver import SETTINGS, FakeHomeserver, message
@@ -433,3 +437,150 @@ class BridgeLifeContract(ContractBase):
         alice.say("/who")
         listed = yield self.expect(alice, "MEMBERS tea")
         self.assertNotIn("bob:example.org", listed)
+
+    @defer.inlineCallbacks
+    def test_matrix_users_are_held_to_the_flood_limits(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A Matrix user is held to ``--burst`` and ``--rate`` as a member
+        typing at a door is, each in a bucket of their own: bob:example.org's
+        messages past the burst are not said (and nothing goes back to
+        Matrix for them), while cat:example.org still speaks; a reload that
+        lifts the limit lets bob speak again."""
+        alice, _, bridge = yield self.portal()
+        core = cast(Any, self.server.registry)
+        limited = replace(core.config, rate=0.001, burst=2)
+        core.reconfigure(limited)
+        flood = [message(f"$f{n}", f"flood {n}") for n in range(4)]
+        cat = message("$c1", "cat here", sender="@cat:example.org")
+        yield defer.ensureDeferred(bridge.transaction("t1", [*flood, cat]))
+        heard: list[str] = []
+        while not heard or not heard[-1].endswith(" cat here"):
+            heard.append((yield self.expect(alice, "@")))
+        said = [line.rsplit(" ", 2)[-2:] for line in heard]
+        self.assertEqual(said, [["flood", "0"], ["flood", "1"], ["cat", "here"]], heard)
+        self.assertEqual((yield self.sent(bridge)), [])
+        core.reconfigure(replace(limited, rate=0))
+        again = message("$f9", "flood lifted")
+        yield defer.ensureDeferred(bridge.transaction("t2", [again]))
+        self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" lifted"))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if " flood " in x])
+
+    @defer.inlineCallbacks
+    def test_redactions_of_others_messages(self) -> Generator[Any, Any, None]:
+        """A Matrix redaction of someone else's bridged message is honoured
+        only from a user whom the portal's power levels (read from the
+        homeserver) let redact others' events: cat:example.org at the
+        default level redacts bob:example.org's message and alice's, and
+        nothing comes of it; raised to the redact level, his redactions are
+        REDACTs by him, as a room operator's deletion is."""
+        alice, _, bridge = yield self.portal()
+        yield defer.ensureDeferred(
+            bridge.transaction("t1", [message("$b1", "bob's words")])
+        )
+        said = yield self.heard(alice, " bob's words")
+        bobs = said.split(";")[0][1:]
+        hers = yield self.said_id(alice, "alice's words")
+        yield self.sent(bridge)
+        her_event = yield defer.ensureDeferred(
+            bridge.ledger.noted(TO_MATRIX, f"tea {hers}")
+        )
+        self.assertIsNotNone(her_event)
+
+        def redaction(event_id: str, redacts: str, reason: str) -> dict[str, Any]:
+            return {
+                "type": "m.room.redaction",
+                "event_id": event_id,
+                "room_id": "!portal1:localhost",
+                "sender": "@cat:example.org",
+                "redacts": redacts,
+                "content": {"reason": reason} if reason else {},
+            }
+
+        refused = [redaction("$r1", "$b1", "spam"), redaction("$r2", her_event, "")]
+        yield defer.ensureDeferred(bridge.transaction("t2", refused))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if " REDACT " in x])
+        levels = self.homeserver.made("/state/m.room.power_levels")
+        self.assertEqual(len(levels), 2)
+        self.homeserver.power_levels["users"]["@cat:example.org"] = 50
+        allowed = [redaction("$r3", "$b1", "spam"), redaction("$r4", her_event, "")]
+        yield defer.ensureDeferred(bridge.transaction("t3", allowed))
+        first = yield self.heard(alice, " REDACT ")
+        self.assertRegex(first, rf"^@\d+ REDACT tea {bobs} cat:example\.org spam$")
+        second = yield self.heard(alice, " REDACT ")
+        self.assertRegex(second, rf"^@\d+ REDACT tea {hers} cat:example\.org")
+        self.assertEqual((yield self.sent(bridge)), [])
+
+    @defer.inlineCallbacks
+    def test_what_retention_trims_first_is_counted(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A portal's queue is its room's history: what --retention trims
+        before its turn (here 6 events are kept, and 10 messages are said
+        before the sender's pass) never reaches Matrix, and the log says how many.
+        Edits, reactions and deletions sent in turn are no gap."""
+        alice, _, bridge = yield self.portal()
+        logged: list[dict[str, Any]] = []
+        cast(Any, bridge.sender).log = Logger(observer=cast(Any, logged.append))
+        first = yield self.said_id(alice, "one")
+        sent = yield self.sent(bridge)
+        for said, heard in (
+            (f"/react {first} 👍", " REACT "),
+            (f"/edit {first} one, edited", " EDIT "),
+            (f"/redact {first}", " REDACT "),
+        ):
+            alice.say(said)
+            yield self.heard(alice, heard)
+            sent += yield self.sent(bridge)
+        self.assertEqual(len(sent), 4, sent)
+        gone = [e for e in logged if "gone from its history" in e["log_format"]]
+        self.assertEqual(gone, [])
+        for n in range(10):
+            yield self.said_id(alice, f"trimmed {n}")
+        sent = yield self.sent(bridge)
+        bodies = [content.get("body") for _, content, _ in sent]
+        kept = len(bodies)
+        self.assertLess(kept, 10)
+        self.assertEqual(bodies, [f"trimmed {n}" for n in range(10 - kept, 10)])
+        [told] = [e for e in logged if "gone from its history" in e["log_format"]]
+        self.assertEqual((told["count"], told["room"]), (10 - kept, "tea"))
+
+    @defer.inlineCallbacks
+    def test_a_relay_stopped_half_way_is_made_again(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An event whose relay failed with the store away is not noted as
+        relayed: the transaction fails (the homeserver pushes it again);
+        pushed again while the event's claim lasts, it fails again, saying
+        nothing; once the claim has run out, the event is relayed, once."""
+        alice, _, bridge = yield self.portal()
+        bridge.claim_seconds = 1
+        real_apply = bridge.apply
+        failing = [True]
+
+        async def store_away_once(change: DecidedChange) -> Any:
+            if failing[0] and isinstance(change.subject, RoomMessages):
+                failing[0] = False
+                raise ChatError("UNAVAILABLE", "the store is away")
+            return await real_apply(change)
+
+        bridge.apply = store_away_once
+        events = [message("$s1", "said at last")]
+        with self.assertRaises(ChatError):
+            yield defer.ensureDeferred(bridge.transaction("t1", events))
+        with self.assertRaises(RelayingNowError):
+            yield defer.ensureDeferred(bridge.transaction("t1", events))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "said at last" in x])
+        advance = getattr(cast(Any, self.server.registry).clock, "advance", None)
+        if advance is not None:  # a fake clock's time
+            advance(2)
+        yield task.deferLater(reactor, 1.5, lambda: None)  # Redis's own time
+        yield defer.ensureDeferred(bridge.transaction("t1", events))
+        said = yield self.heard(alice, " MSG tea ")
+        self.assertTrue(said.endswith(" said at last"), said)
+        yield defer.ensureDeferred(bridge.transaction("t2", events))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "said at last" in x])

@@ -14,7 +14,7 @@ slowed and told, in the words a person reads: "1 line a second".
 from __future__ import annotations
 
 from chatroom.core.model.config import ServerConfig
-from chatroom.doors.base.flood import OWN_BURST
+from chatroom.core.policy.flood import OWN_BURST
 from tests.support import FakeClient, ProtocolTestCase
 
 PASSWORD = "correct horse staple"

@@ -20,6 +20,7 @@ from chatroom.core.bridging.appservice import (
     PING_EVERY,
     UNAUTHORIZED,
     MatrixBridge,
+    may_redact_others,
     token_refusal,
 )
 from chatroom.doors.web.appservice import AppServiceResource
@@ -171,3 +172,17 @@ class PingTests(unittest.TestCase):
         self.assertEqual(len(homeserver.made(pings)), 1)
         clock.advance(PING_EVERY)
         self.assertEqual(len(homeserver.made(pings)), 2)
+
+
+class PowerLevelTests(unittest.TestCase):
+    def test_who_may_redact_others(self) -> None:
+        """A user's level (users, else users_default, else 0) at least the
+        redact level (else 50); old rooms' string levels are read as numbers."""
+        levels = {"users": {"@op:hs": 100, "@mod:hs": "50"}, "redact": 50}
+        self.assertTrue(may_redact_others(levels, "@op:hs"))
+        self.assertTrue(may_redact_others(levels, "@mod:hs"))
+        self.assertFalse(may_redact_others(levels, "@bob:hs"))
+        self.assertTrue(may_redact_others({"users_default": 50}, "@bob:hs"))
+        self.assertFalse(may_redact_others({}, "@bob:hs"))
+        self.assertTrue(may_redact_others({"redact": 0}, "@bob:hs"))
+        self.assertFalse(may_redact_others({"redact": "nonsense"}, "@bob:hs"))

@@ -1,0 +1,148 @@
+"""Flood limits: ``--burst`` lines at once, then ``--rate`` a second, for
+everyone who speaks, at whatever door or through none.
+
+A bucket is one float, the time it is full again (its tokens are
+``--burst`` less ``--rate`` times the seconds until then), worked out when
+a line asks, from the injected clock: no timer, O(1) a line.
+:class:`FloodRules` keeps the limits and does that reckoning. A door's
+connection keeps its own bucket and holds a line past it
+(:class:`chatroom.doors.base.flood.FloodGate`, "fake lag"); whoever speaks
+through no connection (a bot at the REST API, a Matrix user through the
+bridge) has a bucket in :class:`SpeakerLimits`, by name, and what is past
+it is refused rather than held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.text import name_key
+
+#: What a client sends by itself (a door says which lines those are: the
+#: line door's background queries, :func:`chatroom.wire.commands.
+#: sent_by_itself`) takes nothing of its person's ``--burst`` and
+#: ``--rate``: a page signing in asks each room's members, settings, pins
+#: and history, and the person's first lines must still go at once. They
+#: have a bucket of their own instead, this many at once, then
+#: :data:`OWN_RATE` a second; past it they take the person's tokens like
+#: any line, so they can be no flood of their own.
+OWN_BURST = 100
+OWN_RATE = 10.0
+
+
+class FloodRules:
+    """The limits every connection of a server shares, and its clock.
+
+    Kept once per server rather than copied into each connection's gate:
+    an idle connection's gate then holds only its own state.
+    """
+
+    __slots__ = ("clock", "config", "full", "max_backlog", "own_rate", "rate")
+
+    def __init__(self, config: ServerConfig, clock: IReactorTime) -> None:
+        """``--rate``, ``--burst`` and ``--max-backlog`` from ``config``; a
+        rate of 0 turns the limit off (the benchmarks rely on it)."""
+        self.clock = clock
+        self.update(config)
+
+    def update(self, config: ServerConfig) -> None:
+        """The limits of ``config`` from now on, for every bucket kept by
+        these rules (a reload: connections keep their buckets, each as
+        the time it is full again)."""
+        self.config = config
+        self.rate = config.rate
+        #: A full bucket's tokens.
+        self.full = float(max(1, config.burst))
+        self.max_backlog = config.max_backlog
+        #: The rate of the bucket of what a client sends by itself: none
+        #: while the person's has none (``--rate 0``).
+        self.own_rate = OWN_RATE if config.rate > 0 else 0.0
+
+    def take(self, full_at: float) -> float | None:
+        """A line's token from the bucket that is full again at ``full_at``
+        (a time on the clock; any time past: full): the bucket after it,
+        or None if it has no token now (it is then unchanged)."""
+        rate = self.rate
+        if rate <= 0:
+            return full_at
+        now = self.clock.seconds()
+        if full_at <= now:
+            return now + 1.0 / rate
+        if self.full - (full_at - now) * rate >= 1.0:
+            return full_at + 1.0 / rate
+        return None
+
+    def take_own(self, full_at: float) -> float | None:
+        """:meth:`take`, from the bucket of what a client sends by itself
+        (:data:`OWN_BURST` at once, then :data:`OWN_RATE` a second). The
+        same reckoning written twice, so that every line's :meth:`take`
+        stays one call on the input path."""
+        rate = self.own_rate
+        if rate <= 0:
+            return full_at
+        now = self.clock.seconds()
+        if full_at <= now:
+            return now + 1.0 / rate
+        if OWN_BURST - (full_at - now) * rate >= 1.0:
+            return full_at + 1.0 / rate
+        return None
+
+    def wait(self, full_at: float) -> float:
+        """Seconds until :meth:`take` will next give a token (0 if it would now)."""
+        rate = self.rate
+        if rate <= 0:
+            return 0.0
+        ahead = full_at - self.clock.seconds()
+        if ahead <= 0:
+            return 0.0
+        return max(0.0, (1.0 - (self.full - ahead * rate)) / rate)
+
+
+#: A bucket full since the clock began: every connection's to start with
+#: (one float shared by all).
+FULL = 0.0
+
+
+class SpeakerLimits:
+    """Each speaker's bucket on this node, for those who speak through no
+    door's connection (a bot at the REST API, a Matrix user through the
+    bridge), under the flood control's rules (the server's, which a reload
+    changes in place): ``--burst`` at once, then ``--rate`` a second (none
+    with ``--rate 0``). What is past them is refused, not queued: the REST
+    API answers ``429``, the bridge says nothing."""
+
+    def __init__(self, rules: Callable[[], FloodRules]) -> None:
+        self.rules = rules
+        #: When each speaker's bucket is full again, by name key.
+        self.full_at: dict[str, float] = {}
+
+    def take(self, speaker: str) -> float:
+        """A line's token from ``speaker``'s bucket: 0 if it had one, else
+        the seconds until it will (nothing taken)."""
+        rules, key = self.rules(), name_key(speaker)
+        taken = rules.take(self.full_at.get(key, FULL))
+        if taken is None:
+            return max(rules.wait(self.full_at[key]), 0.001)
+        self.full_at[key] = taken
+        if len(self.full_at) > 1024:  # the full buckets forgotten
+            now = rules.clock.seconds()
+            self.full_at = {k: t for k, t in self.full_at.items() if t > now}
+        return 0.0
+
+
+def current_rules(
+    config: Callable[[], ServerConfig], clock: IReactorTime
+) -> Callable[[], FloodRules]:
+    """The flood rules of ``config()`` as it is at each call (a reload's
+    limits from the next line on), one :class:`FloodRules` kept up to date."""
+    rules = FloodRules(config(), clock)
+
+    def now() -> FloodRules:
+        if rules.config is not config():
+            rules.update(config())
+        return rules
+
+    return now
