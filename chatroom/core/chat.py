@@ -98,6 +98,7 @@ class ChatCore(Generic[B]):
         files: FileService | None,
         calls: Calls,
         hashing: Runner,
+        standing: StandingMembers,
     ) -> None:
         """Args:
         backend: the stores, the bus and the one write every part was
@@ -107,6 +108,8 @@ class ChatCore(Generic[B]):
             accord, handed to it as it starts.
         hashing: runs password hashing off the reactor thread (stopped
             once every session is closed).
+        standing: the accounts in their rooms with no connection (a bot
+            joined through the REST API), put back in them at start.
         """
         self.config = config
         self.clock = clock
@@ -146,11 +149,8 @@ class ChatCore(Generic[B]):
         self.profiles: Profiles = presence.profiles
         #: Accounts in their rooms with no connection (a bot joined through
         #: the REST API), and the API's calls for a bot.
-        self.standing = StandingMembers(
-            clock, self.names.claim_name, self.devices.arrived, self.names.release
-        )
-        self.standing.add_source(self._bots_in_rooms)
-        reports.stand_with(self.standing.stand_all)
+        self.standing = standing
+        standing.add_source(self._bots_in_rooms)
         #: The standing members' hand-over as the node stops (:meth:`stop`),
         #: which :meth:`detach` waits for.
         self.handing_over: Deferred[None] | None = None

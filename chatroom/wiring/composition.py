@@ -42,7 +42,7 @@ from chatroom.core.model.letters import LinkBase, Mailer
 from chatroom.core.model.member import Member
 from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
-from chatroom.core.policy.flood import SpeakerLimits, current_rules
+from chatroom.core.policy.flood import RulesOf, SpeakerLimits
 from chatroom.core.rooms.creation import CreationLimit
 from chatroom.core.rooms.departures import Departures
 from chatroom.core.rooms.entries import Entries
@@ -121,7 +121,8 @@ def compose(
         messages,
         accounts,
     )
-    reports = _reports(names, devices, apply, calls)
+    standing = StandingMembers(clock, names.claim_name, devices.arrived, names.release)
+    reports = _reports(names, devices, apply, calls, standing)
     webhooks, slash_commands = _room_tools(config, clock, backend, identities, edges)
     return ChatCore(
         config,
@@ -148,6 +149,7 @@ def compose(
         ),
         files=files,
         hashing=hashing,
+        standing=standing,
     )
 
 
@@ -163,12 +165,17 @@ def _calls(
 
 
 def _reports(
-    names: Names, devices: Devices, apply: Applies, calls: Calls
+    names: Names,
+    devices: Devices,
+    apply: Applies,
+    calls: Calls,
+    standing: StandingMembers,
 ) -> CoreReports:
     """What the back-end reports to the core
     (:mod:`chatroom.core.services.reports`): sessions ended, rooms shown,
     departures and settlings to apply, devices logged out by another node;
-    rooms' renames and departures decided elsewhere, for the calls."""
+    rooms' renames and departures decided elsewhere, for the calls; the
+    standing accounts a stopping node hands over."""
     return CoreReports(
         names.end_session,
         devices.viewed,
@@ -176,6 +183,7 @@ def _reports(
         Settling(apply),
         devices.logged_out,
         calls,
+        standing.stand_all,
     )
 
 
@@ -562,5 +570,5 @@ def compose_bridge(
         seating,
         backend.server.find_user,
         core.messages.paste,
-        SpeakerLimits(current_rules(lambda: core.config, core.clock)),
+        SpeakerLimits(RulesOf(core, core.clock)),
     )

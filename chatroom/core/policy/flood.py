@@ -15,6 +15,7 @@ it is refused rather than held.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -133,16 +134,25 @@ class SpeakerLimits:
         return 0.0
 
 
-def current_rules(
-    config: Callable[[], ServerConfig], clock: IReactorTime
-) -> Callable[[], FloodRules]:
-    """The flood rules of ``config()`` as it is at each call (a reload's
-    limits from the next line on), one :class:`FloodRules` kept up to date."""
-    rules = FloodRules(config(), clock)
+class Configured(Protocol):
+    """What holds the server's settings, which a reload replaces (the
+    core, the doors' hub)."""
 
-    def now() -> FloodRules:
-        if rules.config is not config():
-            rules.update(config())
-        return rules
+    @property
+    def config(self) -> ServerConfig: ...
 
-    return now
+
+class RulesOf:
+    """The flood rules of ``holder.config`` as it is at each call (a
+    reload's limits from the next line on): one :class:`FloodRules` kept
+    up to date, for a :class:`SpeakerLimits`."""
+
+    def __init__(self, holder: Configured, clock: IReactorTime) -> None:
+        self.holder = holder
+        self.rules = FloodRules(holder.config, clock)
+
+    def __call__(self) -> FloodRules:
+        config = self.holder.config
+        if self.rules.config is not config:
+            self.rules.update(config)
+        return self.rules

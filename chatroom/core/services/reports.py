@@ -18,14 +18,23 @@ and a departure decided on another node to the rooms' calls
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
-from chatroom.core.calls.service import Calls
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.facts import Ending, HeldElsewhere, WaitingFacts
 from chatroom.core.model.member import Member
 from chatroom.core.rooms.departures import Departures
 from chatroom.core.rooms.settling import Settling
 from chatroom.core.services.claims import handed_over
+
+
+class RoomsFollowed(Protocol):
+    """What of the rooms' calls (:class:`~chatroom.core.calls.service.
+    Calls`) follows a room's rename and a departure decided elsewhere."""
+
+    def room_renamed(self, old: str, new: str) -> None: ...
+
+    def departed_elsewhere(self, room: str, user: str) -> None: ...
 
 
 class CoreReports:
@@ -38,7 +47,8 @@ class CoreReports:
         departures: Departures,
         settling: Settling,
         logged_out: Callable[[Member, int, str], None],
-        calls: Calls,
+        calls: RoomsFollowed,
+        stand: Callable[[tuple[str, ...]], None],
     ) -> None:
         """Args:
         end_session: ends a session from the shared side (its rooms hear
@@ -50,6 +60,9 @@ class CoreReports:
             ``/logout ID`` ended.
         calls: the rooms' calls, which follow a room's rename and take out
             a participant here whose account left the room elsewhere.
+        stand: stands here the accounts a stopping node hands over (the
+            core's :meth:`~chatroom.core.rooms.standing.StandingMembers.
+            stand_all`).
         """
         self._end_session = end_session
         self._shown = shown
@@ -57,13 +70,6 @@ class CoreReports:
         self._settling = settling
         self._logged_out = logged_out
         self._calls = calls
-        #: Stands accounts here that a stopping node hands over (the core's
-        #: :meth:`~chatroom.core.rooms.standing.StandingMembers.stand_all`,
-        #: given once it is built: :meth:`stand_with`).
-        self._stand: Callable[[tuple[str, ...]], None] = lambda names: None
-
-    def stand_with(self, stand: Callable[[tuple[str, ...]], None]) -> None:
-        """Where :meth:`stand_here` stands the accounts handed over."""
         self._stand = stand
 
     def stand_here(self, names: tuple[str, ...]) -> None:

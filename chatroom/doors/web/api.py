@@ -52,7 +52,7 @@ from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import Departure, Event, Joined, Message
 from chatroom.core.model.multiline import MULTILINE_TAG
 from chatroom.core.model.text import name_key
-from chatroom.core.policy.flood import SpeakerLimits
+from chatroom.core.policy.flood import RulesOf, SpeakerLimits
 from chatroom.core.services.bot_api import (
     HISTORY_DEFAULT,
     HISTORY_MAX,
@@ -165,7 +165,7 @@ class BotAPIResource(Resource):
         super().__init__()
         self.chat = server
         self.tokens = tokens or self.bot_of_token
-        self.limits = SpeakerLimits(lambda: server.flood_rules)
+        self.limits = SpeakerLimits(RulesOf(server, server.clock))
         #: Each bot's open event streams on this node, by name key.
         self.streams: dict[str, list[EventStream]] = {}
 
