@@ -243,7 +243,8 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "add": "add_slash_command",
             "remove": "remove_slash_command",
             "listed": "slash_commands",
-            "use": "use_slash_command",
+            "called": "use_slash_command",
+            "answered": "slash_command_answer",
         },
     ),
     "calls": (

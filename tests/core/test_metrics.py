@@ -29,9 +29,11 @@ from chatroom.core.model import metrics
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.presence import Presence
+from chatroom.core.model.slash_commands import SlashCommand
 from chatroom.core.model.whowas import Departed
 from chatroom.core.policy.moderation import Action, Actor
 from chatroom.core.registry import Registry
+from chatroom.core.rooms.slash_commands import SlashCall
 from chatroom.core.server.census import Census
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wiring.registries import local_registry
@@ -99,6 +101,11 @@ SAMPLES: dict[str, object] = {
     "since": None,
     "limit": 1,
     "url": "https://hooks.example/weather",
+    "call": SlashCall(
+        SlashCommand("weather", "https://hooks.example/weather", "t", "alice"),
+        "general",
+        [],
+    ),
 }
 
 

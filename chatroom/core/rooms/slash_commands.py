@@ -353,13 +353,6 @@ class SlashCommands:
             room=room,
         )
 
-    async def use(
-        self, member: Member, room: str, name: str, text: str
-    ) -> Ephemeral | None:
-        """``/name text`` typed by ``member`` in ``room``: :meth:`called`,
-        then :meth:`answered`."""
-        return await self.answered(await self.called(member, room, name, text))
-
     async def called(
         self, member: Member, room: str, name: str, text: str
     ) -> SlashCall:
