@@ -280,6 +280,10 @@ class SearchTests(WebLifeCase):
         page.wait_page("lobby")
         wait_for("registered", lambda: page.visible("account"))
         olive = self.line_user("olive")
+        # an account's profile is read on every node (a plain name's only
+        # where its door keeps presence: docs/scaling.md)
+        olive.send("/register olive's own passphrase")
+        olive.wait(lambda line: line.startswith("REGISTERED "), "registered")
         olive.send("/profile set display-name Olive Oyl")
         olive.wait(lambda line: line.startswith("PROFILE olive display-name"), "set")
         olive.send("/msg wes scones at four, privately")
