@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import contextlib
 
-from selenium.common.exceptions import ElementNotInteractableException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+)
 
 from tests.client.test_terminal import wait_for
 from tests.integration.real_clients import BrowserPage
@@ -172,6 +175,9 @@ class WebOutboxTests(WebCase):
 
 def reconnect_now(page: BrowserPage) -> None:
     """Reconnect now, as the person would, unless the page is back already:
-    its own retry may come first, hiding the bar and its button."""
-    with contextlib.suppress(ElementNotInteractableException):
+    its own retry may come first, hiding the bar and its button (gone, or
+    going as the click lands: the title is then under the pointer)."""
+    with contextlib.suppress(
+        ElementNotInteractableException, ElementClickInterceptedException
+    ):
         page.element("reconnect-now").click()
