@@ -99,6 +99,10 @@ FORBIDDEN = "M_FORBIDDEN"
 #: would leave the two sides disagreeing about who is in and what is kept.
 FLOOD_COUNTED = frozenset({"m.room.message", "m.reaction"})
 
+#: How many events' flood verdicts are kept while their relay is not yet
+#: noted as done (:attr:`MatrixBridge.verdicts`): past it, the oldest go.
+MOST_VERDICTS = 1024
+
 
 class HomeserverAwayError(Exception):
     """The homeserver could not be reached, or failed (5xx)."""
@@ -340,6 +344,12 @@ class MatrixBridge:
         self.find_user = find_user
         self.speak = speak
         self.limits = limits
+        #: The flood verdict (said, or past the limits) of each event whose
+        #: relay was begun here and is not yet noted as done, by event id:
+        #: a relay made again (its transaction pushed again after the store
+        #: failed half-way, its claim run out) is judged as the first was,
+        #: and takes no second token of its sender's.
+        self.verdicts: dict[str, bool] = {}
         #: How long an event's claim lasts while it is relayed (seconds).
         self.claim_seconds = RELAYING_SECONDS
         #: The next try at seating the Matrix members again, if one waits.
@@ -451,6 +461,7 @@ class MatrixBridge:
         await self._relay(str(kind), room_key, event)
         done = Note(EVENTS, str(event_id), room_key, SEEN_SECONDS)
         await self.apply(DecidedChange(BridgeLedger(), (), (done,)))
+        self.verdicts.pop(str(event_id), None)
 
     async def _claim(self, event_id: str, room_key: str) -> bool:
         """Event ``event_id`` claimed for this request to relay: True, or
@@ -482,7 +493,7 @@ class MatrixBridge:
         over, so that one event cannot hold up every later one."""
         sender = str(event["sender"])
         handler = self.handlers[kind]
-        if kind in FLOOD_COUNTED and self.limits.take(bridged_name(sender)):
+        if kind in FLOOD_COUNTED and not self._within_limits(event):
             self.log.info(
                 "{user} is past the flood limits: their {kind} is not said in {room}",
                 user=bridged_name(sender),
@@ -504,6 +515,20 @@ class MatrixBridge:
             self.log.failure(
                 "a Matrix event could not be relayed to {room}", room=room_key
             )
+
+    def _within_limits(self, event: dict[str, Any]) -> bool:
+        """Whether event ``event`` is within its sender's flood limits: a
+        token taken the first time its relay is begun here, and the same
+        verdict, with nothing taken, each time it is begun again before
+        it is noted as done."""
+        event_id = str(event["event_id"])
+        verdict = self.verdicts.get(event_id)
+        if verdict is None:
+            verdict = not self.limits.take(bridged_name(str(event["sender"])))
+            self.verdicts[event_id] = verdict
+            while len(self.verdicts) > MOST_VERDICTS:
+                del self.verdicts[next(iter(self.verdicts))]
+        return verdict
 
     async def _note_both(self, room: str, chatroom_id: str, event_id: str) -> None:
         """A chatroom event's Matrix id, and the other way round."""

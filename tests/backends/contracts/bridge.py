@@ -556,6 +556,25 @@ class BridgeLifeContract(ContractBase):
         pushed again while the event's claim lasts, it fails again, saying
         nothing; once the claim has run out, the event is relayed, once."""
         alice, _, bridge = yield self.portal()
+        self.store_away_once(bridge)
+        events = [message("$s1", "said at last")]
+        with self.assertRaises(ChatError):
+            yield defer.ensureDeferred(bridge.transaction("t1", events))
+        with self.assertRaises(RelayingNowError):
+            yield defer.ensureDeferred(bridge.transaction("t1", events))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "said at last" in x])
+        yield self.claims_run_out()
+        yield defer.ensureDeferred(bridge.transaction("t1", events))
+        said = yield self.heard(alice, " MSG tea ")
+        self.assertTrue(said.endswith(" said at last"), said)
+        yield defer.ensureDeferred(bridge.transaction("t2", events))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "said at last" in x])
+
+    def store_away_once(self, bridge: MatrixBridge) -> None:
+        """The bridge's next write of a message fails as with the store
+        away (``UNAVAILABLE``), and its claims last a second."""
         bridge.claim_seconds = 1
         real_apply = bridge.apply
         failing = [True]
@@ -567,20 +586,39 @@ class BridgeLifeContract(ContractBase):
             return await real_apply(change)
 
         bridge.apply = store_away_once
-        events = [message("$s1", "said at last")]
-        with self.assertRaises(ChatError):
-            yield defer.ensureDeferred(bridge.transaction("t1", events))
-        with self.assertRaises(RelayingNowError):
-            yield defer.ensureDeferred(bridge.transaction("t1", events))
-        yield self.wait()
-        self.assertFalse([x for x in alice.unread() if "said at last" in x])
+
+    @defer.inlineCallbacks
+    def claims_run_out(self) -> Generator[Any, Any, None]:
+        """Past the bridge's claims of a second, on the core's clock and
+        Redis's."""
         advance = getattr(cast(Any, self.server.registry).clock, "advance", None)
         if advance is not None:  # a fake clock's time
             advance(2)
         yield task.deferLater(reactor, 1.5, lambda: None)  # Redis's own time
-        yield defer.ensureDeferred(bridge.transaction("t1", events))
-        said = yield self.heard(alice, " MSG tea ")
-        self.assertTrue(said.endswith(" said at last"), said)
-        yield defer.ensureDeferred(bridge.transaction("t2", events))
+
+    @defer.inlineCallbacks
+    def test_a_transaction_pushed_again_takes_one_token(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An event's relay made again takes no second flood token: with
+        ``--burst 2``, bob:example.org's first message fails half-way (the
+        store away), its transaction is pushed again once the claim has
+        run out (said then) and again after (nothing), and his next
+        message is still within the burst; the one after is not said."""
+        alice, _, bridge = yield self.portal()
+        core = cast(Any, self.server.registry)
+        core.reconfigure(replace(core.config, rate=0.001, burst=2))
+        self.store_away_once(bridge)
+        first = [message("$f0", "flood 0")]
+        with self.assertRaises(ChatError):
+            yield defer.ensureDeferred(bridge.transaction("t1", first))
+        yield self.claims_run_out()
+        for _ in range(2):  # answered the second time: pushed again all the same
+            yield defer.ensureDeferred(bridge.transaction("t1", first))
+        self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" flood 0"))
+        more = [message("$f1", "flood 1"), message("$f2", "flood 2")]
+        yield defer.ensureDeferred(bridge.transaction("t2", more))
+        self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" flood 1"))
         yield self.wait()
-        self.assertFalse([x for x in alice.unread() if "said at last" in x])
+        self.assertFalse([x for x in alice.unread() if " flood " in x])
+        self.assertEqual(bridge.verdicts, {})
