@@ -36,7 +36,7 @@ from chatroom.core.messages.abuse_reports import AbuseReports
 from chatroom.core.messages.previews import CardFetcher, LinkPreviews
 from chatroom.core.messages.private import PrivateMessages
 from chatroom.core.messages.retention import RetentionSweep
-from chatroom.core.model.bridged import MatrixSettings
+from chatroom.core.model.bridged import MatrixSettings, is_bridged_name
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.letters import LinkBase, Mailer
 from chatroom.core.model.member import Member
@@ -121,7 +121,7 @@ def compose(
         messages,
         accounts,
     )
-    standing = StandingMembers(clock, names.claim_name, devices.arrived, names.release)
+    standing = _standing(clock, names, devices)
     reports = _reports(names, devices, apply, calls, standing)
     webhooks, slash_commands = _room_tools(config, clock, backend, identities, edges)
     return ChatCore(
@@ -151,6 +151,22 @@ def compose(
         hashing=hashing,
         standing=standing,
     )
+
+
+def _standing(clock: IReactorTime, names: Names, devices: Devices) -> StandingMembers:
+    """The members with no connection: bots that stand, and the Matrix
+    users the bridge seats. A Matrix user's seat is claimed under the
+    bridged-name rule, signed in to its name as to an account of its own
+    (none is registered: no door may claim such a name), so that, as a
+    bot's, its standing members on two nodes are devices of one seat, and
+    a stopping node hands it over (``StandHere``) with no ``PART`` and no
+    ``JOIN``."""
+
+    async def claim(member: Member, name: str, account: str) -> None:
+        bridged = is_bridged_name(name)
+        await names.claim_name(member, name, account, bridged=bridged)
+
+    return StandingMembers(clock, claim, devices.arrived, names.release)
 
 
 def _calls(
@@ -549,13 +565,7 @@ def compose_bridge(
         node,
         backend.rooms,
     )
-    names = core.names
-
-    async def claim(member: Member, name: str, _account: str) -> None:
-        await names.claim_name(member, name, None, bridged=True)
-
-    standing = StandingMembers(core.clock, claim, core.devices.arrived, names.release)
-    seating = MatrixSeats(standing, core.rooms.join_room, core.rooms.leave_room)
+    seating = MatrixSeats(core.standing, core.rooms.join_room, core.rooms.leave_room)
     return MatrixBridge(
         settings,
         core.clock,

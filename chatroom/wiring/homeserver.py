@@ -35,6 +35,26 @@ TIMEOUT = 30.0
 MOST_READ = 1024 * 1024
 
 
+class ClosingPool(HTTPConnectionPool):
+    """A connection pool that, once closed, keeps no connection a call
+    still under way hands back after (it is closed instead), so that a
+    server stopping in the middle of a call leaves neither the connection
+    nor its idle timer behind."""
+
+    closed = False
+
+    def _putConnection(self, key: Any, connection: Any) -> None:
+        if self.closed:
+            connection.transport.loseConnection()
+            return
+        super()._putConnection(key, connection)
+
+    def closeCachedConnections(self) -> Deferred[None]:
+        self.closed = True
+        closing: Deferred[None] = super().closeCachedConnections()
+        return closing
+
+
 class AgentHomeserver:
     """The homeserver at ``settings.homeserver``, over one connection pool."""
 
@@ -52,7 +72,7 @@ class AgentHomeserver:
 
     @classmethod
     def over(cls, settings: MatrixSettings, reactor: Any) -> AgentHomeserver:
-        pool = HTTPConnectionPool(reactor)
+        pool = ClosingPool(reactor)
         agent = Agent(reactor, pool=pool, connectTimeout=10)
         return cls(settings, reactor, agent, pool)
 

@@ -407,6 +407,14 @@ def nodes_quiet(backends: list[RedisBackend], clock: task.Clock | None = None):
         rounds += 1
 
 
+def comings_and_goings(lines: list[str], since: str, name: str) -> list[str]:
+    """The ``PART``, ``QUIT``, ``JOIN`` and ``LEFT`` lines naming ``name``
+    among a line client's ``lines`` after line ``since``."""
+    after = lines[lines.index(since) + 1 :]
+    verbs = ("PART", "QUIT", "JOIN", "LEFT")
+    return [line for line in after if line.split(" ")[0] in verbs and name in line]
+
+
 def tags_of(line: str) -> dict[str, str]:
     """The tags of an IRC line, unescaped enough for these tests."""
     if not line.startswith("@"):

@@ -23,7 +23,7 @@ from twisted.web.test.requesthelper import DummyRequest
 
 from chatroom.doors.web.api import BotAPIResource
 from chatroom.wiring.tap import ChatroomService
-from tests.cluster.support import ClusterTestCase
+from tests.cluster.support import ClusterTestCase, comings_and_goings
 from tests.support import until
 
 
@@ -223,14 +223,7 @@ class APIOnTwoNodes(ClusterTestCase):
         )
         said = yield bob.expect(lambda line: line.startswith("MSG general robot "))
         self.assertTrue(said.endswith(" still"), (said, posted))
-        after = bob.lines[bob.lines.index(joined) + 1 :]
-        comings = [
-            line
-            for line in after
-            if line.split(" ")[0] in ("PART", "QUIT", "JOIN", "LEFT")
-            and "robot" in line
-        ]
-        self.assertEqual(comings, [])
+        self.assertEqual(comings_and_goings(bob.lines, joined, "robot"), [])
         yield answered(api_of(two), token, "POST", "rooms/general/leave")
         left = yield bob.expect(lambda line: line.startswith("PART general robot"))
         self.assertEqual(left, "PART general robot left")

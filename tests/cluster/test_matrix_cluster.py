@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet import defer, threads
 
 from chatroom.wiring.matrix import registration_text
-from tests.cluster.support import ClusterTestCase
+from tests.cluster.support import ClusterTestCase, comings_and_goings
 from tests.matrix import Synapse
 from tests.matrix.client import signed_in
 from tests.support import free_port
@@ -83,3 +83,46 @@ class MatrixClusterTests(ClusterTestCase):
         bodies = [e.get("content", {}).get("body") for e in timeline]
         self.assertEqual(bodies.count("said on node B"), 1, bodies)
         self.assertEqual(bodies.count("said on node A"), 1, bodies)
+
+    @defer.inlineCallbacks
+    def test_a_stopping_node_hands_its_matrix_users_over(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """mxdan joins the portal through node A (Synapse's registration
+        points there: he is seated on A); node A stops. bob, on node B,
+        hears no PART, QUIT or JOIN of mxdan, and /who still lists him, as
+        node B stands him now. Synapse, pointed at node B and restarted,
+        pushes there: mxdan's next message reaches bob, said by his seat
+        on node B."""
+        node_a = yield self.node(*self.bridge(self.http_a))
+        http_b = free_port()
+        node_b = yield self.node(*self.bridge(http_b))
+        bob = yield self.client(node_b, "bob")
+        bob.say("/join general")
+        yield bob.expect_line("MEMBERS general")
+        dan = yield signed_in(self, self.synapse, "mxdan")
+        room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
+        self.assertIsNotNone(room_id)
+        joined = yield bob.expect_line("JOIN general mxdan:localhost")
+        standing_b = node_b.server.registry.standing
+        self.assertIsNotNone(node_a.server.registry.standing.find("mxdan:localhost"))
+        self.assertIsNone(standing_b.find("mxdan:localhost"))
+        yield node_a.stopService()
+        self.nodes.remove(node_a)
+        seat = standing_b.find("mxdan:localhost")
+        self.assertIsNotNone(seat)
+        self.assertIn("general", seat.rooms)
+        bob.say("/who general")
+        listed = yield bob.expect_line("MEMBERS general")
+        self.assertIn("mxdan:localhost", listed.split())
+        # Synapse pushes to node B from now on
+        text = self.registration.read_text()
+        self.registration.write_text(
+            text.replace(f"127.0.0.1:{self.http_a}", f"127.0.0.1:{http_b}")
+        )
+        yield threads.deferToThread(self.synapse.stop)
+        yield threads.deferToThread(self.synapse.start)
+        yield threads.deferToThread(dan.say, room_id, "through node B")
+        said = yield bob.expect(lambda line: line.endswith(" through node B"))
+        self.assertTrue(said.startswith("MSG general mxdan:localhost "), said)
+        self.assertEqual(comings_and_goings(bob.lines, joined, "mxdan"), [])

@@ -146,9 +146,6 @@ class BridgedSeating(Protocol):
     async def unseat(self, name: str, room: str, reason: str) -> None:
         """``name`` out of room ``room``, for ``reason`` (out already: nothing)."""
 
-    def stop(self) -> None:
-        """Every seat let go (the server stops)."""
-
     def member_in(self, name: str, room: str) -> Member | None:
         """``name``'s seat, if it is in room ``room`` here."""
 
@@ -386,7 +383,6 @@ class MatrixBridge:
             self.restoring.cancel()
         self.pinger.stop()
         self.sender.stop()
-        self.seating.stop()
 
     def refusal(self, token: str | None) -> str | None:
         """:func:`token_refusal` with the registration's ``hs_token``."""

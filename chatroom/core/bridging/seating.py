@@ -9,6 +9,13 @@ which no door's user can claim). ``MEMBERS``, ``/who`` and IRC's ``NAMES``
 list them, the room's members hear their ``JOIN`` and ``PART``, and a
 room with one of them is not empty. Once they are in no room, their
 standing member is let go.
+
+They are the core's standing members, as bots are: a Matrix user's seat
+is signed in to its bridged name as to an account of its own, so when a
+node stops, the core hands them over with its bots (``StandHere``): every
+other node stands them too, in the same seat, and the rooms hear neither
+a ``PART`` nor a ``JOIN``; in one process they are let go at shutdown
+(``server shutting down``) and seated again at the next start.
 """
 
 from __future__ import annotations
@@ -63,9 +70,3 @@ class MatrixSeats:
         if member is None or name_key(room) not in member.rooms:
             return None
         return member
-
-    def stop(self) -> None:
-        """The server stops: each Matrix user's seat is let go here (the
-        ledger keeps who is in, for the next start)."""
-        self.standing.stop()
-        self.standing.let_all_go()

@@ -95,10 +95,11 @@ class IgnoresChanged:
 @dataclass(frozen=True)
 class StandHere:
     """Node ``node`` is stopping and holds these accounts' members with no
-    connection (``names``: a bot joined through the REST API): every other
-    node stands each of them (:mod:`chatroom.core.rooms.standing`), so the
-    account keeps a device in its rooms when that node lets go of its own,
-    and the rooms hear no ``QUIT`` and no ``JOIN``. Sent as ``* OBJECT``."""
+    connection (``names``: a bot joined through the REST API, a Matrix
+    user the bridge seats): every other node stands each of them
+    (:mod:`chatroom.core.rooms.standing`), so the account keeps a device
+    in its rooms when that node lets go of its own, and the rooms hear no
+    ``QUIT`` and no ``JOIN``. Sent as ``* OBJECT``."""
 
     node: str
     names: tuple[str, ...]

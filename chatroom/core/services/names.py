@@ -143,6 +143,8 @@ class Names:
         device = member
         if opened is None or not opened.name:  # a new session: the lockdown's
             signed_in = opened.account if account is None and opened else account
+            if bridged:  # signed in to no registered account
+                signed_in = ""
             locked = self.lockdown.known or await self.lockdown.level()
             admin_account = bool(signed_in) and signed_in in self.config.admin_accounts
             lockdown.check_claim(locked, signed_in or "", admin_account)
@@ -157,7 +159,9 @@ class Names:
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
         try:
-            await self._claim(member, device, name, key, account, takeover, presence)
+            await self._claim(
+                member, device, name, key, account, takeover, presence, bridged
+            )
         finally:
             self.devices.unclaimed(device)  # given it, or not to be
 
@@ -170,22 +174,30 @@ class Names:
         account: str | None,
         takeover: bool,
         presence: Presence | None,
+        bridged: bool = False,
     ) -> None:
         """:meth:`claim_name` once the sign-in is no device of a seat here:
         the name's rules and the claim decided for ``member`` (the
-        door's ``device``, or the seat it has), with ``presence``."""
+        door's ``device``, or the seat it has), with ``presence``. A
+        bridged name signed in to its own name (a Matrix user's seat,
+        whose devices on several nodes are one seat) shows no account at
+        the doors, and the rules (``--require-account``, a lockdown) see
+        none: none is registered under it."""
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self.identities.seat(member)
         signed_in = session.account if account is None else account
         before = session.account
         shown, bot = await signing_in(self.records, signed_in, before)
+        vouched = signed_in  # the account the rules see
+        if bridged:
+            shown, vouched = "", ""
         require_account = self.config.require_account
         kept = session.metadata  # what the session keeps goes with its presence
         shared = None if presence is None else replace(presence, metadata=kept)
 
         def check(facts: ClaimFacts) -> None:
             rules.check_claim(
-                name, facts.registered, signed_in, facts.banned, require_account
+                name, facts.registered, vouched, facts.banned, require_account
             )
 
         async def apply(change: DecidedChange) -> None:
