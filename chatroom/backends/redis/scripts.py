@@ -68,7 +68,8 @@ are name keys from :func:`chatroom.core.model.text.name_key`):
 ``P window:<k>``            sorted set: the events counted for k in its
                             sliding window, by time (ms), and
                             ``P window-seq`` their members: registration
-                            limits for the whole cluster (:mod:`.windows`)
+                            limits and the Matrix users' flood limits for
+                            the whole cluster (:mod:`.windows`)
 ``P guesses:<k>``           hash: ``n`` failures counted for key k (a name's,
                             an address's, a session's wrong passwords or
                             codes), ``last`` the newest's time (ms); expires

@@ -37,6 +37,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatroom.core.bridging.flood import SharedSpeakerLimits
 from chatroom.core.bridging.store import (
     EVENTS,
     FROM_MATRIX,
@@ -78,7 +79,6 @@ from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.text import name_key, without_control_characters
 from chatroom.core.policy import amending, reactions
-from chatroom.core.policy.flood import SpeakerLimits
 from chatroom.core.policy.moderation import Actor
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
@@ -312,7 +312,7 @@ class MatrixBridge:
         seating: BridgedSeating,
         find_user: Callable[[str], Awaitable[object | None]],
         speak: Speak,
-        limits: SpeakerLimits,
+        limits: SharedSpeakerLimits,
     ) -> None:
         """Args:
         pinger: pings the homeserver until it answers (the sender's too).
@@ -324,7 +324,7 @@ class MatrixBridge:
         speak: a seated member's message, through the messages' service
             (its ``paste``): the room's rules apply.
         limits: each Matrix user's flood limits (``--burst``, ``--rate``),
-            as a member's at a door.
+            counted for every node.
         """
         self.settings = settings
         self.clock = clock
@@ -489,7 +489,7 @@ class MatrixBridge:
         over, so that one event cannot hold up every later one."""
         sender = str(event["sender"])
         handler = self.handlers[kind]
-        if kind in FLOOD_COUNTED and not self._within_limits(event):
+        if kind in FLOOD_COUNTED and not await self._within_limits(event):
             self.log.info(
                 "{user} is past the flood limits: their {kind} is not said in {room}",
                 user=bridged_name(sender),
@@ -512,7 +512,7 @@ class MatrixBridge:
                 "a Matrix event could not be relayed to {room}", room=room_key
             )
 
-    def _within_limits(self, event: dict[str, Any]) -> bool:
+    async def _within_limits(self, event: dict[str, Any]) -> bool:
         """Whether event ``event`` is within its sender's flood limits: a
         token taken the first time its relay is begun here, and the same
         verdict, with nothing taken, each time it is begun again before
@@ -520,7 +520,7 @@ class MatrixBridge:
         event_id = str(event["event_id"])
         verdict = self.verdicts.get(event_id)
         if verdict is None:
-            verdict = not self.limits.take(bridged_name(str(event["sender"])))
+            verdict = not await self.limits.take(bridged_name(str(event["sender"])))
             self.verdicts[event_id] = verdict
             while len(self.verdicts) > MOST_VERDICTS:
                 del self.verdicts[next(iter(self.verdicts))]

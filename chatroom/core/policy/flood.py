@@ -6,10 +6,12 @@ A bucket is one float, the time it is full again (its tokens are
 a line asks, from the injected clock: no timer, O(1) a line.
 :class:`FloodRules` keeps the limits and does that reckoning. A door's
 connection keeps its own bucket and holds a line past it
-(:class:`chatroom.doors.base.flood.FloodGate`, "fake lag"); whoever speaks
-through no connection (a bot at the REST API, a Matrix user through the
-bridge) has a bucket in :class:`SpeakerLimits`, by name, and what is past
-it is refused rather than held.
+(:class:`chatroom.doors.base.flood.FloodGate`, "fake lag"); a bot at the
+REST API, speaking through no connection, has a bucket in
+:class:`SpeakerLimits`, by name, and what is past it is refused rather
+than held. A Matrix user's lines, which may come in through any node, are
+counted for the whole cluster under the same rules
+(:mod:`chatroom.core.bridging.flood`).
 """
 
 from __future__ import annotations
@@ -109,11 +111,10 @@ FULL = 0.0
 
 class SpeakerLimits:
     """Each speaker's bucket on this node, for those who speak through no
-    door's connection (a bot at the REST API, a Matrix user through the
-    bridge), under the flood control's rules (the server's, which a reload
-    changes in place): ``--burst`` at once, then ``--rate`` a second (none
-    with ``--rate 0``). What is past them is refused, not queued: the REST
-    API answers ``429``, the bridge says nothing."""
+    door's connection (a bot at the REST API), under the flood control's
+    rules (the server's, which a reload changes in place): ``--burst`` at
+    once, then ``--rate`` a second (none with ``--rate 0``). What is past
+    them is refused, not queued: the REST API answers ``429``."""
 
     def __init__(self, rules: Callable[[], FloodRules]) -> None:
         self.rules = rules
@@ -145,7 +146,7 @@ class Configured(Protocol):
 class RulesOf:
     """The flood rules of ``holder.config`` as it is at each call (a
     reload's limits from the next line on): one :class:`FloodRules` kept
-    up to date, for a :class:`SpeakerLimits`."""
+    up to date, for a :class:`SpeakerLimits` (or the Matrix users' limits)."""
 
     def __init__(self, holder: Configured, clock: IReactorTime) -> None:
         self.holder = holder

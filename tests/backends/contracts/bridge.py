@@ -468,6 +468,33 @@ class BridgeLifeContract(ContractBase):
         self.assertFalse([x for x in alice.unread() if " flood " in x])
 
     @defer.inlineCallbacks
+    def test_the_flood_limits_are_the_clusters(self) -> Generator[Any, Any, None]:
+        """A Matrix user's limits are counted in the store, for every node:
+        with ``--burst 3``, bob:example.org's two messages pushed to one
+        bridge and two to another over the same store (another node's, as
+        a load balancer spreads the homeserver's pushes) make three said;
+        cat:example.org still speaks through either."""
+        alice, _, bridge = yield self.portal()
+        other = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        core = cast(Any, self.server.registry)
+        core.reconfigure(replace(core.config, rate=0.001, burst=3))
+        pushed = (
+            (bridge, "t1", [message("$f0", "flood 0"), message("$f1", "flood 1")]),
+            (other, "t2", [message("$f2", "flood 2"), message("$f3", "flood 3")]),
+            (other, "t3", [message("$c1", "cat here", sender="@cat:example.org")]),
+        )
+        for to, txn, events in pushed:
+            yield defer.ensureDeferred(to.transaction(txn, events))
+        heard: list[str] = []
+        while not heard or not heard[-1].endswith(" cat here"):
+            heard.append((yield self.heard(alice, " MSG tea ")))
+        said = [line.rsplit(" ", 2)[-2:] for line in heard]
+        expected = [["flood", "0"], ["flood", "1"], ["flood", "2"], ["cat", "here"]]
+        self.assertEqual(said, expected, heard)
+
+    @defer.inlineCallbacks
     def test_redactions_of_others_messages(self) -> Generator[Any, Any, None]:
         """A Matrix redaction of someone else's bridged message is honoured
         only from a user whom the portal's power levels (read from the
