@@ -9,7 +9,10 @@ line door's. What is the API's own is here, once: what a post may hold
 (its lines, as ``/paste`` bounds them), its ``txn`` made a key of the
 "Exactly once" mechanism (:mod:`chatroom.core.messages.transactions`), and
 history read *since* an id (the messages as they now read: an edit's new
-text, a redacted one left out).
+text, a redacted one left out). Its event streams are counted by
+:mod:`chatroom.core.services.streams` (at most ``--max-devices`` open at
+once over every node), which the door asks to open one and tells when
+one ends.
 """
 
 from __future__ import annotations
