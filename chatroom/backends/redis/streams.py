@@ -60,23 +60,26 @@ class RedisStreams:
         A stream closed is no longer this node's even if Redis could not be
         told (a resume makes Redis agree: :meth:`republish`)."""
         bot = account_of(change, BotStreams)
-        streams = self.here.setdefault(bot, set())
-        streams.difference_update(op.stream for op in change.of(CloseStream))
-        try:
-            operands = {"change": change, "node": self.node}
-            await self.calls.step(STREAMS_APPLY, operands, refusals={})
-            streams.update(op.stream for op in change.of(OpenStream))
-        finally:
-            if not streams:
-                self.here.pop(bot, None)
+        kept = self.here.get(bot, set())
+        kept.difference_update(op.stream for op in change.of(CloseStream))
+        if not kept:
+            self.here.pop(bot, None)
+        operands = {"change": change, "node": self.node}
+        await self.calls.step(STREAMS_APPLY, operands, refusals={})
+        opened = [op.stream for op in change.of(OpenStream)]
+        if opened:
+            self.here.setdefault(bot, set()).update(opened)
 
     def republish(self) -> None:
-        """The node resumed: Redis is made to agree with the streams open
+        """The node resumed (or joined: a node of the same id before it may
+        have left streams): Redis is made to agree with the streams open
         here (it may have lost them, a harvest may have forgotten them, a
-        stream may have closed while Redis could not be told)."""
+        stream may have closed while Redis could not be told). Sent before
+        the node serves again, so no stream opened after it comes first."""
         streams = [[bot, s] for bot, open_ in self.here.items() for s in open_]
         operands = {"node": self.node, "streams": streams}
-        done = Deferred.fromCoroutine(self.calls.eval(STREAMS_REPUBLISH, operands))
+        writing = self.calls.eval(STREAMS_REPUBLISH, operands, always=True)
+        done = Deferred.fromCoroutine(writing)
         done.addErrback(
             lambda failure: self.log.warn(
                 "event streams not written again: {why}",

@@ -1,7 +1,8 @@
 """A bot's event streams in a real redis-server, counted over every node:
 the contract on one node, then a second node's streams, which count at
 the first, and its death, which frees them (at once when its heartbeat
-is gone, and from Redis when it is harvested)."""
+is gone, and from Redis when it is harvested); and a node's resume,
+which writes its own streams again."""
 
 from __future__ import annotations
 
@@ -22,6 +23,42 @@ from tests.support import redis_backend, redis_command
 
 class RedisStreamsTests(RedisRegistryTestCase, StreamsContract):
     config = STREAMS_CONFIG
+
+    def key(self, kind: str) -> str:
+        return redis_backend(self.server).calls.prefix + kind
+
+    @defer.inlineCallbacks
+    def test_a_resume_writes_the_nodes_streams_again(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Redis lost the node's two streams (a harvest while it was out
+        of touch, a Redis started again) and kept one it no longer has:
+        the node's resume writes its own again, forgets the other, and
+        the bot is at its limit as before."""
+        first = yield opened(self.server)
+        yield opened(self.server)
+        yield self.ended(self.server, first)
+        yield opened(self.server)
+        yield redis_command(self.server, "DEL", self.key("streams:robot"))
+        yield redis_command(
+            self.server, "HSET", self.key("streams:robot"), "gone", "contract"
+        )
+        yield redis_command(
+            self.server, "HSET", self.key("streams:other"), "gone", "contract"
+        )
+        yield redis_command(
+            self.server, "SADD", self.key("node-streams:contract"), "other"
+        )
+        redis_backend(self.server).streams.republish()
+        for _ in range(200):
+            if (yield counted(self.server, "other")) == 0:
+                break
+            yield self.wait()
+        kept = yield redis_command(self.server, "HKEYS", self.key("streams:robot"))
+        self.assertEqual(len(kept), 2)
+        self.assertNotIn(b"gone", kept)
+        self.assertNotIn(first.encode(), kept)
+        yield self.refused(self.server)
 
 
 class RedisStreamsOnTwoNodesTests(TwoNodeRegistryTestCase, StreamsContract):
