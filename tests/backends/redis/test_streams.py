@@ -81,6 +81,19 @@ class RedisStreamsOnTwoNodesTests(TwoNodeRegistryTestCase, StreamsContract):
         yield self.refused(self.other_server)
 
     @defer.inlineCallbacks
+    def test_two_asking_for_the_last_place_at_once(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With one stream open, a stream asked for at each node at once:
+        exactly one opens, the other is refused, and two are counted."""
+        yield opened(self.server)
+        asked = [opened(self.server), opened(self.other_server)]
+        answers = yield defer.DeferredList(asked, consumeErrors=True)
+        refusals = [result.value.code for ok, result in answers if not ok]
+        self.assertEqual(refusals, ["TOO_MANY_DEVICES"])
+        self.assertEqual((yield counted(self.server)), 2)
+
+    @defer.inlineCallbacks
     def test_a_dead_nodes_streams_are_freed(self) -> Generator[Any, Any, None]:
         """Node two holds both of robot's streams and dies (its beats stop,
         its links close, its key lapses): they count no more at contract,
