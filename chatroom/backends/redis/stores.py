@@ -36,6 +36,7 @@ from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replies import key_of
 from chatroom.backends.redis.room_store import RedisRooms
 from chatroom.backends.redis.settings import RedisSettings
+from chatroom.backends.redis.streams import RedisStreams
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
@@ -193,6 +194,7 @@ class RedisServer:
         whowas: RedisWhowas,
         census: RedisCensus,
         watching: RedisWatching,
+        streams: RedisStreams,
     ) -> None:
         self.calls = calls
         self.prefix = prefix
@@ -202,6 +204,7 @@ class RedisServer:
         self.whowas = whowas
         self.census = census
         self.watching = watching
+        self.streams = streams
 
     async def find_user(self, name: str) -> Target | None:
         return await self.rooms.target(name_key(name))
