@@ -127,3 +127,83 @@ class ChangesBehindSentinelTests(SentinelTestCase):
         yield bob.expect(lambda line: line.endswith(" and after it"))
         edits = [line for line in bob.lines if line.endswith(" edited while alone")]
         self.assertEqual(len(edits), 1, edits)
+
+
+PRIVATE = "just between us"
+KEYED_PRIVATE = f"/txn p1 /msg bob {PRIVATE}"
+PASSWORD = "correct horse staple"
+
+
+def private_copies(client, text: str) -> list[str]:
+    """The ids of the private messages ``text`` that ``client`` (``ids``)
+    got live."""
+    return [
+        line.split(" ", 1)[0][1:]
+        for line in client.lines
+        if line.startswith("@") and " PRIVMSG " in line and line.endswith(" " + text)
+    ]
+
+
+class PrivateBehindSentinelTests(SentinelTestCase):
+    """A keyed private message between accounts is held as a room's is:
+    its recipient gets it only once a replica has it (docs/scaling.md,
+    *The Sentinel constraint*)."""
+
+    node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
+
+    @defer.inlineCallbacks
+    def accounts(self):
+        """alice (node one) and bob (node two), each signed in to an
+        account of the same name, bob with ``ids``."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        for client, name in ((alice, "alice"), (bob, "bob")):
+            client.say(f"/register {PASSWORD}")
+            yield client.expect_line(f"REGISTERED {name}")
+            client.say("/caps ids")
+            yield client.expect_line("CAPS ")
+        return alice, bob
+
+    @defer.inlineCallbacks
+    def test_a_keyed_private_message_no_replica_confirmed_reaches_nobody(self):
+        """With the replica gone, alice's keyed message to bob is refused
+        and reaches nobody, where an unkeyed one sent after it reaches bob
+        at once; sent again once the replica is back, bob gets it once,
+        under the id of alice's ``ACK``, and ``/history`` holds it once; a
+        third send brings only that ``ACK``."""
+        alice, bob = yield self.accounts()
+        yield self.replica.stop()
+        alice.say(KEYED_PRIVATE)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + PRIVATE)
+        alice.say("/msg bob plain after it")  # not held: told at once
+        yield bob.expect(lambda line: line.endswith(" plain after it"))
+        self.assertEqual(private_copies(bob, PRIVATE), [])
+
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(KEYED_PRIVATE)
+        own = yield alice.expect(
+            lambda line: " PRIVMSG alice bob " in line and line.endswith(PRIVATE)
+        )
+        ack = yield alice.expect_line("ACK p1 ")
+        _, key, target, event_id = ack.split(" ")[:4]
+        self.assertEqual((key, target), ("p1", "@bob"))
+        self.assertEqual(own.split(" ", 1)[0], "@" + event_id)
+        yield bob.expect(lambda line: line.endswith(" " + PRIVATE))
+
+        alice.say(KEYED_PRIVATE)
+        self.assertEqual((yield alice.expect_line("ACK p1 ")), ack)
+        alice.say("/msg bob and the last")
+        yield bob.expect(lambda line: line.endswith(" and the last"))
+        self.assertEqual(private_copies(bob, PRIVATE), [event_id])
+        bob.say("/history @alice 20")
+        yield bob.expect_line("HISTORY_END @alice ")
+        kept = [
+            line
+            for line in bob.lines
+            if " PRIVMSG alice bob " in line and line.endswith(" " + PRIVATE)
+        ]
+        self.assertEqual(len(kept), 2)  # live, and once in the history
+        self.assertEqual({line.split(" ", 1)[0] for line in kept}, {"@" + event_id})

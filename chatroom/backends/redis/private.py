@@ -22,10 +22,15 @@ deletion.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
+from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls, key_done
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.model import codec
+from chatroom.backends.redis.replicas import ReplicaWait
+from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
@@ -37,8 +42,13 @@ from chatroom.core.model.changes.private import (
     DeletePrivate,
     PrivateConversation,
 )
-from chatroom.core.model.changes.transactions import KeyUnused
+from chatroom.core.model.changes.transactions import (
+    KeyDoneError,
+    KeyRecord,
+    KeyUnused,
+)
 from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateRedacted
+from chatroom.redisclient.link import Written
 
 #: Operands: ``change`` (a private conversation's: a message appended,
 #: numbered with its next id and kept among its newest ``retention``,
@@ -76,12 +86,39 @@ KEEP = Script("private-keep", subjects=(AccountWaiting,))
 TAKE = Script("private-take")
 
 
-class RedisConversations:
-    """Private conversations and kept messages in Redis (one round trip each)."""
+#: Operands: ``conversation``, ``retention``, sender, key (room ''). A
+#: keyed message ``APPEND`` held (operand ``held``) said in its
+#: conversation once the node's ``WAIT`` confirmed it (``PUBLISH_HELD``
+#: in the server's slot).
+PUBLISH_HELD = scripts.PUBLISH_HELD_PRIVATE
 
-    def __init__(self, calls: RedisCalls, retention: int) -> None:
+
+async def _confirmed(
+    replication: ReplicaWait | None, written: Written, text: str
+) -> None:
+    """Whether the replicas have what was ``written``, else
+    ``UNAVAILABLE`` quoting the message's ``text``, as a room message's."""
+    assert replication is not None  # a keyed message is held with it
+    if not await replication.confirm(written):
+        raise errors.not_stored("no replica of Redis confirmed it", text)
+
+
+class RedisConversations:
+    """Private conversations and kept messages in Redis (one round trip
+    each; a keyed message behind ``--redis-replicas``: four, below)."""
+
+    def __init__(
+        self, calls: RedisCalls, retention: int, replication: ReplicaWait | None = None
+    ) -> None:
+        """Args:
+        calls: the node's Redis calls.
+        retention: how many messages a conversation keeps.
+        replication: the replicas a keyed message waits for before it is
+            said (``--redis-replicas``), if any.
+        """
         self.calls = calls
         self.retention = max(1, retention)
+        self.replication = replication
 
     async def page(
         self, conversation: str, count: int, before: int | None
@@ -119,8 +156,12 @@ class RedisConversations:
             operands = {"change": change, "retention": self.retention}
             for deleted in change.of(DeletePrivate):
                 gone = PrivateRedacted("", "", "", "", str(deleted.event_id))
-            if change.premise(KeyUnused) is not None:
+            keyed = change.premise(KeyUnused)
+            if keyed is not None:
                 operands["keyed"] = 1  # a keyed line's (/txn): its key first
+                if self.replication is not None:
+                    await self._held(change, keyed, operands, gone)
+                    return
             reply = await self.calls.eval(
                 APPEND, {**operands, "deletion": codec.encode(gone)}
             )
@@ -132,6 +173,65 @@ class RedisConversations:
             raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
         for appended in change.of(AppendPrivate):
             appended.event.id = str(int(reply[1]))
+
+    async def _held(
+        self,
+        change: DecidedChange,
+        keyed: KeyUnused,
+        operands: dict[str, Any],
+        gone: PrivateRedacted,
+    ) -> None:
+        """A keyed message behind ``--redis-replicas``: held beside its key
+        (``APPEND``'s ``held``), neither numbered nor kept, until the
+        node's ``WAIT`` says the replicas have it; then said
+        (``PUBLISH_HELD``: numbered and kept, once whoever asks) and
+        confirmed again before this returns, its ``id`` (and time, as
+        held) set, for the core to tell it or keep it for an absent
+        account. So its recipient never gets a message a dying primary
+        had before any replica did: the promoted replica has neither it
+        nor its key, and the sender's repeat is said there once, under the
+        id its ``ACK`` names (docs/scaling.md, *The Sentinel constraint*).
+        A repeat of a key still held waits for its own ``WAIT`` and says
+        it then, as a first send; one said already is
+        :class:`~chatroom.core.model.changes.transactions.KeyDoneError`
+        once confirmed; ``UNAVAILABLE`` when the replicas do not confirm."""
+        written = Written()
+        events = [a.event for a in change.of(AppendPrivate)]
+        text = next((e.text for e in events if isinstance(e, PrivateMessage)), "")
+        confirm = partial(_confirmed, self.replication, written, text)
+        operands["held"] = 1
+        reply = await self.calls.eval(
+            APPEND, {**operands, "deletion": codec.encode(gone)}, written=written
+        )
+        if reply[0] == b"KEYED":
+            done = key_done(reply)
+            await confirm()
+            if not done.record.held or done.record.line != keyed.line:
+                raise done  # said already, or the key asked for another line
+        elif reply[0] != b"OK":
+            raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
+        else:
+            await confirm()
+        assert isinstance(change.subject, PrivateConversation)
+        said = {
+            "room": "",
+            "conversation": change.subject.key,
+            "sender": keyed.sender,
+            "key": keyed.key,
+            "retention": self.retention,
+        }
+        reply = await self.calls.eval(PUBLISH_HELD, said, written=written)
+        await confirm()
+        said_id = str(int(reply[1]))
+        if reply[2] != 1:  # said already (its repeat, at once), or forgotten
+            raise KeyDoneError(KeyRecord(keyed.line, keyed.target, said_id))
+        held = codec.decode(reply[3])
+        for appended in change.of(AppendPrivate):
+            appended.event.id = said_id
+            if isinstance(held, PrivateMessage) and isinstance(
+                appended.event, PrivateMessage
+            ):
+                appended.event.time = held.time  # when it was first sent
 
     async def take(self, account: str) -> list[PrivateMessage]:
         taken = await self.calls.eval(TAKE, {"account": account})

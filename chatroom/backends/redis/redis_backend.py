@@ -275,7 +275,7 @@ class RedisBackend:
         #: This node's counts of its connections, for LUSERS of the cluster.
         self.census = RedisCensus(self.calls, cluster.node_id, clock)
         self.conversations = RedisConversations(
-            self.calls, config.conversation_retention
+            self.calls, config.conversation_retention, self.replication
         )
         #: Edits, redactions and reactions; typing notices; /modlog; /search.
         searcher = None

@@ -636,7 +636,7 @@ class MessageService:
         if not session.account:  # its message may be kept nowhere: its key is
             sender = transactions.sender_of(session)
             record = await self.messages.key_record(sender, key, "@" + target)
-            if record is not None:
+            if record is not None and not record.held:  # held: said by its send
                 return None, transactions.answer(txn, record)
         try:
             event = await self.private_message(member, target, text, txn=txn)
