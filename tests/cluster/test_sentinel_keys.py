@@ -207,3 +207,47 @@ class PrivateBehindSentinelTests(SentinelTestCase):
         ]
         self.assertEqual(len(kept), 2)  # live, and once in the history
         self.assertEqual({line.split(" ", 1)[0] for line in kept}, {"@" + event_id})
+
+    @defer.inlineCallbacks
+    def test_a_keyed_message_between_plain_names_is_held_too(self):
+        """Between plain names (kept nowhere but its key), with the
+        replica gone, alice's keyed message is refused and bob gets
+        nothing; sent again once the replica is back, bob gets it once
+        and alice her copy and ``ACK q1 @bob -``, which a third send
+        brings alone."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        keyed = f"/txn q1 /msg bob {PRIVATE}"
+        yield self.replica.stop()
+        alice.say(keyed)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + PRIVATE)
+        alice.say("/msg bob plain after it")
+        yield bob.expect(lambda line: line.endswith(" plain after it"))
+        told = [line for line in bob.lines if line.endswith(" " + PRIVATE)]
+        self.assertEqual(told, [])
+
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(keyed)
+        yield alice.expect(
+            lambda line: (
+                line.startswith("PRIVMSG alice bob ") and line.endswith(PRIVATE)
+            )
+        )
+        ack = yield alice.expect_line("ACK q1 ")
+        self.assertEqual(ack, "ACK q1 @bob -")
+        yield bob.expect(lambda line: line.endswith(" " + PRIVATE))
+        alice.say(keyed)
+        self.assertEqual((yield alice.expect_line("ACK q1 ")), ack)
+        alice.say("/msg bob and the last")
+        yield bob.expect(lambda line: line.endswith(" and the last"))
+        told = [line for line in bob.lines if line.endswith(" " + PRIVATE)]
+        self.assertEqual(len(told), 1, told)
+        own = [
+            line
+            for line in alice.lines
+            if line.startswith("PRIVMSG ") and line.endswith(" " + PRIVATE)
+        ]
+        self.assertEqual(len(own), 1, own)

@@ -43,11 +43,14 @@ from chatroom.core.model.changes.private import (
     PrivateConversation,
 )
 from chatroom.core.model.changes.transactions import (
+    KeepKey,
     KeyDoneError,
     KeyRecord,
     KeyUnused,
+    SenderKeys,
 )
 from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateRedacted
+from chatroom.core.model.facts import Target
 from chatroom.redisclient.link import Written
 
 #: Operands: ``change`` (a private conversation's: a message appended,
@@ -195,43 +198,83 @@ class RedisConversations:
         it then, as a first send; one said already is
         :class:`~chatroom.core.model.changes.transactions.KeyDoneError`
         once confirmed; ``UNAVAILABLE`` when the replicas do not confirm."""
-        written = Written()
         events = [a.event for a in change.of(AppendPrivate)]
         text = next((e.text for e in events if isinstance(e, PrivateMessage)), "")
-        confirm = partial(_confirmed, self.replication, written, text)
-        operands["held"] = 1
-        reply = await self.calls.eval(
-            APPEND, {**operands, "deletion": codec.encode(gone)}, written=written
-        )
-        if reply[0] == b"KEYED":
-            done = key_done(reply)
-            await confirm()
-            if not done.record.held or done.record.line != keyed.line:
-                raise done  # said already, or the key asked for another line
-        elif reply[0] != b"OK":
-            raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
-        else:
-            await confirm()
+        held = {**operands, "held": 1, "deletion": codec.encode(gone)}
         assert isinstance(change.subject, PrivateConversation)
-        said = {
-            "room": "",
-            "conversation": change.subject.key,
-            "sender": keyed.sender,
-            "key": keyed.key,
-            "retention": self.retention,
-        }
-        reply = await self.calls.eval(PUBLISH_HELD, said, written=written)
-        await confirm()
-        said_id = str(int(reply[1]))
-        if reply[2] != 1:  # said already (its repeat, at once), or forgotten
-            raise KeyDoneError(KeyRecord(keyed.line, keyed.target, said_id))
-        held = codec.decode(reply[3])
+        said_id, data = await self._say_held(
+            APPEND, held, keyed, text, conversation=change.subject.key
+        )
+        first = codec.decode(data)
         for appended in change.of(AppendPrivate):
             appended.event.id = said_id
-            if isinstance(held, PrivateMessage) and isinstance(
+            if isinstance(first, PrivateMessage) and isinstance(
                 appended.event, PrivateMessage
             ):
-                appended.event.time = held.time  # when it was first sent
+                appended.event.time = first.time  # when it was first sent
+
+    async def tell_held(
+        self, target: Target, event: PrivateMessage, keyed: KeyUnused
+    ) -> None:
+        """A keyed message between plain names (kept nowhere but its key)
+        behind ``--redis-replicas``: held beside its key (``KEEP_KEY``'s
+        ``held``), untold, until the node's ``WAIT`` says the replicas
+        have it; then told to ``target`` by ``PUBLISH_HELD`` (once whoever
+        asks; ``NO_SUCH_USER``, its key dropped, if the session is gone)
+        and confirmed again before this returns, as :meth:`_held`."""
+        change = DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
+        held = {"change": change, "held": 1, "event": codec.encode(event)}
+        told = {"user": target.key, "token": target.session}
+        _, data = await self._say_held(
+            scripts.KEEP_KEY, held, keyed, event.text, target, **told
+        )
+        first = codec.decode(data)
+        if isinstance(first, PrivateMessage):
+            event.time = first.time  # when it was first sent
+
+    async def _say_held(
+        self,
+        script: Script,
+        operands: dict[str, Any],
+        keyed: KeyUnused,
+        text: str,
+        target: Target | None = None,
+        **said: str,
+    ) -> tuple[str, bytes]:
+        """The steps of a held keyed private message (``text``): ``script``
+        holds it with its key (or answers the key done), the node's
+        ``WAIT`` confirms that, ``PUBLISH_HELD`` says it (``said``: its
+        conversation, or the user and session told, ``target``), and a
+        second ``WAIT`` confirms that. Its id (``""``: none) and data as
+        said; ``KeyDoneError`` if it was said already (by the key's repeat
+        at once, or before), ``UNAVAILABLE`` if the replicas do not
+        confirm."""
+        written = Written()
+        confirm = partial(_confirmed, self.replication, written, text)
+        reply = await self.calls.eval(script, operands, written=written)
+        if reply[0] not in (b"KEYED", b"OK"):  # nothing held: nothing to confirm
+            change = operands["change"]
+            raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
+        await confirm()
+        if reply[0] == b"KEYED":
+            done = key_done(reply)
+            if not done.record.held or done.record.line != keyed.line:
+                raise done  # said already, or the key asked for another line
+        name = target.name if target is not None else ""
+        gone = {b"NO_SUCH_USER": lambda _: errors.no_such_user(name)}
+        publish = {"room": "", "conversation": "", "user": "", "token": ""}
+        publish.update(sender=keyed.sender, key=keyed.key, **said)
+        reply = await self.calls.call(
+            PUBLISH_HELD,
+            {**publish, "retention": self.retention},
+            refusals=gone,
+            written=written,
+        )
+        await confirm()
+        said_id = str(int(reply[1])) if int(reply[1]) else ""
+        if reply[2] != 1:  # said already (its repeat, at once), or forgotten
+            raise KeyDoneError(KeyRecord(keyed.line, keyed.target, said_id))
+        return said_id, reply[3]
 
     async def take(self, account: str) -> list[PrivateMessage]:
         taken = await self.calls.eval(TAKE, {"account": account})

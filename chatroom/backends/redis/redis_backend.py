@@ -363,6 +363,7 @@ class RedisBackend:
             self.neighbours,
             self.message_steps,
             self.server,
+            self.conversations,
             self.cluster.node_id,
         )
 

@@ -11,7 +11,11 @@
 -- its key forgotten, its room gone), id 0 when there is none. A private
 -- message's answer is {'OK', id, 1, data} when this call said it (its
 -- node tells it, or keeps it for an absent account: data, numbered, is
--- the message as held), else {'OK', id, 0}.
+-- the message as held), else {'OK', id, 0}. One between plain names
+-- (conversation ''), kept nowhere, is told here, to user `args.user`'s
+-- session `args.token` (as tell.lua tells), its key kept with no id:
+-- {'OK', 0, 1, data}, or {'NO_SUCH_USER'} (its key dropped) if that
+-- session holds the name no longer.
 local r = args.room
 if r == '' then r = nil end
 local k = txn_key(r, args.sender, args.key)
@@ -24,6 +28,15 @@ redis.call('DEL', k .. ':held')
 if not message or (r and redis.call('EXISTS', room_key(r)) == 0) then
   redis.call('DEL', k)
   return {'OK', 0, 0}
+end
+if not r and args.conversation == '' then  -- between plain names: told now
+  if not holds(args.user, args.token) then
+    redis.call('DEL', k)  -- nobody to tell: the key keeps nothing
+    return {'NO_SUCH_USER'}
+  end
+  for _, s in ipairs(sessions_of(args.user, '')) do tell(s, message) end
+  redis.call('SET', k, line .. '  ' .. target, 'KEEPTTL')
+  return {'OK', 0, 1, message}
 end
 if not r then  -- a private message's: its node tells it
   local said_id, data = private_said(args.conversation, message, args.retention)
