@@ -13,7 +13,7 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from chatroom.wire.lines import parse_event
-from tests.cluster.sentinels import SentinelTestCase
+from tests.cluster.sentinels import SentinelTestCase, ask
 from tests.cluster.test_sentinel import UNCONFIRMED, said
 from tests.support import until
 
@@ -251,3 +251,48 @@ class PrivateBehindSentinelTests(SentinelTestCase):
             if line.startswith("PRIVMSG ") and line.endswith(" " + PRIVATE)
         ]
         self.assertEqual(len(own), 1, own)
+
+    @defer.inlineCallbacks
+    def test_a_keyed_message_for_an_absent_account_is_kept_once(self):
+        """bob's account has nobody signed in: alice's keyed message to
+        it, refused while the replica is gone, is kept for him only once
+        sent again with the replica back; he signs in and gets it once,
+        under the id of alice's ``ACK``."""
+        alice, bob = yield self.accounts()
+        bob.say("/quit")
+        yield bob.closed
+
+        @defer.inlineCallbacks
+        def bob_gone():
+            held = yield ask(self.primary.port, "HEXISTS", "chatroom:users", "bob")
+            return held == 0
+
+        yield until(bob_gone, 10, "bob's name released")
+        yield self.replica.stop()
+        alice.say(KEYED_PRIVATE)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + PRIVATE)
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(KEYED_PRIVATE)
+        ack = yield alice.expect_line("ACK p1 ")
+        event_id = ack.split(" ")[3]
+
+        _one, two = self.nodes
+        back = yield self.client(two)
+        back.say(f"/login bob {PASSWORD}")
+        yield back.expect_line("WELCOME bob")
+        back.say("/caps ids")
+        yield back.expect_line("CAPS ")
+        back.say("/msg alice back")
+        yield alice.expect(lambda line: line.endswith(" back"))
+        kept = [line for line in back.lines if line.endswith(" " + PRIVATE)]
+        self.assertEqual(len(kept), 1, kept)
+        back.say("/history @alice 20")
+        yield back.expect_line("HISTORY_END @alice ")
+        stored = [
+            line
+            for line in back.lines
+            if " PRIVMSG alice bob " in line and line.endswith(" " + PRIVATE)
+        ]
+        self.assertEqual([line.split(" ", 1)[0] for line in stored], ["@" + event_id])
