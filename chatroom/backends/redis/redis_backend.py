@@ -278,7 +278,7 @@ class RedisBackend:
         #: The bots' event streams, counted over every node.
         self.streams = RedisStreams(self.calls, cluster.node_id)
         self.conversations = RedisConversations(
-            self.calls, config.conversation_retention
+            self.calls, config.conversation_retention, self.replication
         )
         #: Edits, redactions and reactions; typing notices; /modlog; /search.
         searcher = None
@@ -367,6 +367,7 @@ class RedisBackend:
             self.neighbours,
             self.message_steps,
             self.server,
+            self.conversations,
             self.cluster.node_id,
         )
 

@@ -427,6 +427,27 @@ local function feed_private(c, data)
   end
 end
 
+-- Private message `message` (unnumbered) said in private conversation
+-- `conversation`: numbered with its next id, kept among its newest
+-- `retention`, fed to search, and the conversation made the newest of each
+-- side that is an account (a plain name's side is marked '~':
+-- chatroom.core.messages.private.accounts_of). Answers its id and data.
+local function private_said(conversation, message, retention)
+  local key = P .. 'talk:' .. conversation
+  local id = redis.call('HINCRBY', P .. 'pids', conversation, 1)
+  local data = numbered(message, id)
+  redis.call('RPUSH', key, data)
+  redis.call('LTRIM', key, -tonumber(retention), -1)
+  feed_private(conversation, data)
+  local order = redis.call('INCR', P .. 'convs-order')
+  for side in string.gmatch(conversation, '%S+') do
+    if string.sub(side, 1, 1) ~= '~' then
+      redis.call('ZADD', P .. 'convs:' .. side, order, conversation)
+    end
+  end
+  return id, data
+end
+
 -- At most this many of a history's entries are read by one trim by age
 -- (said, age-out): a sweep's calls go on from where the last one stopped
 -- (chatroom.backends.redis.ageing), so a long run of entries that carry
