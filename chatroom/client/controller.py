@@ -126,6 +126,7 @@ class Backoff:
 #: that name a person.
 _NAMING: dict[str, tuple[str, ...]] = {
     "FOUND": ("user",),
+    "PINNED": ("user",),
     "REPORT": ("reporter",),
     "REPORT_TEXT": ("user",),
     "REPORT_CLOSED": ("by",),
@@ -709,10 +710,14 @@ class ChatController:
                 self._send(f"/profile {user}")
 
     def after_named(self, event: ParsedLine, was_page: Page) -> None:
-        """A search result, a report, what it said, its closing: the
-        people it names, the first time each is seen, asked for their
-        profiles at the pace of the client's own questions (their display
-        names then stand for them there, as beside their lines)."""
+        """A search result, a pinned message listed, a report, what it
+        said, its closing: the people it names, the first time each is
+        seen, asked for their profiles at the pace of the client's own
+        questions (their display names then stand for them there, as
+        beside their lines). The pins known quietly on joining are not
+        shown, so ask for nobody."""
+        if event.name == "PINNED" and self.model.quiet:
+            return
         room = event.field("room") if event.name == "REPORT" else ""
         named = [event.field(field) for field in _NAMING.get(event.name, ())]
         if room.startswith("@"):  # a private conversation's other side
@@ -1264,7 +1269,7 @@ EVENTS: dict[str, Route] = {
     # pins, threads and notification levels: a line as .moderation words it
     "PIN": Route(SessionModel.pin_changed),
     "UNPIN": Route(SessionModel.pin_changed),
-    "PINNED": Route(SessionModel.pinned_row),
+    "PINNED": Route(SessionModel.pinned_row, ChatController.after_named),
     "PINS_END": Route(SessionModel.pins_listed),
     "PINS": Route(SessionModel.described, ChatController.after_pins),
     "THREAD": Route(SessionModel.described),

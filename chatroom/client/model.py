@@ -1431,12 +1431,7 @@ class SessionModel:
         """PINNED: one pinned message of the list to come."""
         user = event.field("user")
         self.findings.pins.append(
-            (
-                event.field("message"),
-                self.display_name(user) or user,
-                short_time(event.field("time")),
-                event.text,
-            )
+            (event.field("message"), user, short_time(event.field("time")), event.text)
         )
 
     def pins_listed(self, event: ParsedLine) -> None:
@@ -1457,8 +1452,8 @@ class SessionModel:
             return
         heading = f"pinned in {room}, oldest first ({len(rows)}):"
         self._add(LogEntry(EntryKind.NOTICE, heading), where)
-        for line in table(pins_rows(rows)):
-            self._add(LogEntry(EntryKind.TABLE, line), where)
+        for words in pins_rows(rows):
+            self._add(self._worded(EntryKind.TABLE, words), where)
 
     def pin_changed(self, event: ParsedLine) -> None:
         """PIN, UNPIN: a message pinned or unpinned, in the room's log."""

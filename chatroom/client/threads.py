@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 
 from chatroom.client.entries import EntryKind, LogEntry, Page, Person, Words, log_key
+from chatroom.client.findings import table
 from chatroom.client.keys import keys_for
 
 #: How the buffer list marks a room's level (the default, ``mentions``, unmarked).
@@ -56,6 +57,13 @@ def replies_line(thread: list[LogEntry], root: str) -> Words:
     )
 
 
-def pins_rows(pins: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """``PINNED`` rows (id, user, time, text) as the list's columns."""
-    return [(f"#{number}", user, stamp, text) for number, user, stamp, text in pins]
+def pins_rows(pins: list[tuple[str, ...]]) -> list[Words]:
+    """``PINNED`` rows (id, user, time, text) as the list's lines: the id
+    and time in aligned columns, then the author as a message names them
+    (the model dresses them in their display name, and follows a later
+    one: :meth:`LogEntry.known_as`) and the text."""
+    columns = table([(f"#{number}", stamp) for number, _, stamp, _ in pins])
+    return [
+        (f"{aligned}  <", Person(user), f"> {text}")
+        for aligned, (_, user, _, text) in zip(columns, pins, strict=True)
+    ]

@@ -54,6 +54,7 @@ from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.reading import Markings
 from chatroom.core.services.reports import CoreReports
 from chatroom.core.services.rooms import RoomService
+from chatroom.core.services.streams import EventStreams
 from chatroom.core.services.users import UserService
 
 B = TypeVar("B", bound=Backend)
@@ -99,6 +100,7 @@ class ChatCore(Generic[B]):
         calls: Calls,
         hashing: Runner,
         standing: StandingMembers,
+        streams: EventStreams,
     ) -> None:
         """Args:
         backend: the stores, the bus and the one write every part was
@@ -110,6 +112,8 @@ class ChatCore(Generic[B]):
             once every session is closed).
         standing: the accounts in their rooms with no connection (a bot
             joined through the REST API), put back in them at start.
+        streams: the bots' event streams, at most ``--max-devices`` of
+            each open at once over every node.
         """
         self.config = config
         self.clock = clock
@@ -154,7 +158,7 @@ class ChatCore(Generic[B]):
         #: The standing members' hand-over as the node stops (:meth:`stop`),
         #: which :meth:`detach` waits for.
         self.handing_over: Deferred[None] | None = None
-        self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages)
+        self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages, streams)
 
     async def _bots_in_rooms(self) -> list[str]:
         """The bots that stand in rooms (their accounts remember some): at

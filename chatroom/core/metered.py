@@ -235,6 +235,8 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "members": "api_members",
             "post": "api_post",
             "history": "api_history",
+            "open_stream": "api_stream_open",
+            "stream_ended": "api_stream_ended",
         },
     ),
     "slash_commands": (

@@ -61,6 +61,7 @@ from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.reading import Markings
 from chatroom.core.services.reports import CoreReports
 from chatroom.core.services.rooms import RoomService
+from chatroom.core.services.streams import EventStreams
 from chatroom.core.services.users import UserService
 
 B = TypeVar("B", bound=Backend)
@@ -151,6 +152,7 @@ def compose(
         files=files,
         hashing=hashing,
         standing=standing,
+        streams=EventStreams(config, backend.server.streams, backend.apply),
     )
 
 

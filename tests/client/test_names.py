@@ -234,6 +234,27 @@ class MemberProfilesTests(ControllerTestCase):
         self.assertEqual(self.server.sent(), [])
         self.assertNotIn("carol's display-name: Carol Ann", self.notes())
 
+    def test_the_authors_of_pins_listed_are_asked(self) -> None:
+        """A typed ``/pins`` lists messages of people who may have left:
+        each not asked yet is asked for (their display name then stands
+        in the list); the pins known quietly on joining ask nobody."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice bob")  # its /who
+        self.assertEqual(self.server.sent(), ["/profile bob"])
+        self.server.answer("PROFILE_END bob 0")
+        self.server.say("PINS tea 1")
+        self.assertEqual(self.server.sent(), ["/in tea /pins"])
+        self.server.answer(f"PINNED tea 7 dave {STAMP} rules", "PINS_END tea 1")
+        self.assertEqual(self.server.sent(), [])
+        self.controller.submit("/pins")
+        self.assertEqual(self.server.sent(), ["/in tea /pins"])
+        self.server.answer(
+            f"PINNED tea 7 dave {STAMP} rules",
+            f"PINNED tea 9 bob {STAMP} tea at four",
+            "PINS_END tea 2",
+        )
+        self.assertEqual(self.server.sent(), ["/profile dave"])
+
     def test_a_big_rooms_members_are_not_asked(self) -> None:
         """A room of more than MEMBER_PROFILES: its members' names come
         with what they say."""

@@ -70,7 +70,8 @@ class ThreadScreenTests(ScreenTestCase):
         self.assertIn("<bob> I do", self.text())
 
     def test_pins_as_a_list(self) -> None:
-        """``/pins``' answer: a heading, then one row per pin, columns aligned."""
+        """``/pins``' answer: a heading, then one row per pin, its number
+        and time aligned, then its author and text as a message shows them."""
         feed(
             self.model,
             *IN_TEA,
@@ -80,8 +81,24 @@ class ThreadScreenTests(ScreenTestCase):
         )
         shown = self.text()
         self.assertIn("pinned in tea, oldest first (2):", shown)
-        self.assertIn("#7   alice  2026-11-21 18:04  rules: be kind", shown)
-        self.assertIn("#12  bob    2026-11-21 18:04  meeting at", shown)
+        self.assertIn("#7   2026-11-21 18:04  <alice> rules: be kind", shown)
+        self.assertIn("#12  2026-11-21 18:04  <bob> meeting at", shown)
+
+    def test_the_list_follows_a_display_name_that_comes_later(self) -> None:
+        """A pin's author whose profile comes after the list is shown by
+        their display name there from then on, as beside their lines."""
+        feed(
+            self.model,
+            *IN_TEA,
+            "PROFILE alice display-name Alice Liddell",
+            f"PINNED tea 7 alice {STAMP} rules: be kind",
+            f"PINNED tea 12 bob {STAMP} meeting at noon",
+            "PINS_END tea 2",
+        )
+        self.assertIn("<Alice Liddell> rules: be kind", self.text())
+        self.assertIn("<bob> meeting at noon", self.text())
+        feed(self.model, "PROFILE bob display-name Bob the Builder")
+        self.assertIn("#12  2026-11-21 18:04  <Bob the Builder> meeting", self.text())
 
 
 class LevelTests(unittest.TestCase):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from chatroom.wire.lines import parse_event
-from tests.cluster.sentinels import SentinelTestCase
+from tests.cluster.sentinels import SentinelTestCase, ask
 from tests.cluster.test_sentinel import UNCONFIRMED, said
 from tests.support import until
 
@@ -127,3 +127,172 @@ class ChangesBehindSentinelTests(SentinelTestCase):
         yield bob.expect(lambda line: line.endswith(" and after it"))
         edits = [line for line in bob.lines if line.endswith(" edited while alone")]
         self.assertEqual(len(edits), 1, edits)
+
+
+PRIVATE = "just between us"
+KEYED_PRIVATE = f"/txn p1 /msg bob {PRIVATE}"
+PASSWORD = "correct horse staple"
+
+
+def private_copies(client, text: str) -> list[str]:
+    """The ids of the private messages ``text`` that ``client`` (``ids``)
+    got live."""
+    return [
+        line.split(" ", 1)[0][1:]
+        for line in client.lines
+        if line.startswith("@") and " PRIVMSG " in line and line.endswith(" " + text)
+    ]
+
+
+class PrivateBehindSentinelTests(SentinelTestCase):
+    """A keyed private message between accounts is held as a room's is:
+    its recipient gets it only once a replica has it (docs/scaling.md,
+    *The Sentinel constraint*)."""
+
+    node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
+
+    @defer.inlineCallbacks
+    def accounts(self):
+        """alice (node one) and bob (node two), each signed in to an
+        account of the same name, bob with ``ids``."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        for client, name in ((alice, "alice"), (bob, "bob")):
+            client.say(f"/register {PASSWORD}")
+            yield client.expect_line(f"REGISTERED {name}")
+            client.say("/caps ids")
+            yield client.expect_line("CAPS ")
+        return alice, bob
+
+    @defer.inlineCallbacks
+    def test_a_keyed_private_message_no_replica_confirmed_reaches_nobody(self):
+        """With the replica gone, alice's keyed message to bob is refused
+        and reaches nobody, where an unkeyed one sent after it reaches bob
+        at once; sent again once the replica is back, bob gets it once,
+        under the id of alice's ``ACK``, and ``/history`` holds it once; a
+        third send brings only that ``ACK``."""
+        alice, bob = yield self.accounts()
+        yield self.replica.stop()
+        alice.say(KEYED_PRIVATE)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + PRIVATE)
+        alice.say("/msg bob plain after it")  # not held: told at once
+        yield bob.expect(lambda line: line.endswith(" plain after it"))
+        self.assertEqual(private_copies(bob, PRIVATE), [])
+
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(KEYED_PRIVATE)
+        own = yield alice.expect(
+            lambda line: " PRIVMSG alice bob " in line and line.endswith(PRIVATE)
+        )
+        ack = yield alice.expect_line("ACK p1 ")
+        _, key, target, event_id = ack.split(" ")[:4]
+        self.assertEqual((key, target), ("p1", "@bob"))
+        self.assertEqual(own.split(" ", 1)[0], "@" + event_id)
+        yield bob.expect(lambda line: line.endswith(" " + PRIVATE))
+
+        alice.say(KEYED_PRIVATE)
+        self.assertEqual((yield alice.expect_line("ACK p1 ")), ack)
+        alice.say("/msg bob and the last")
+        yield bob.expect(lambda line: line.endswith(" and the last"))
+        self.assertEqual(private_copies(bob, PRIVATE), [event_id])
+        bob.say("/history @alice 20")
+        yield bob.expect_line("HISTORY_END @alice ")
+        kept = [
+            line
+            for line in bob.lines
+            if " PRIVMSG alice bob " in line and line.endswith(" " + PRIVATE)
+        ]
+        self.assertEqual(len(kept), 2)  # live, and once in the history
+        self.assertEqual({line.split(" ", 1)[0] for line in kept}, {"@" + event_id})
+
+    @defer.inlineCallbacks
+    def test_a_keyed_message_between_plain_names_is_held_too(self):
+        """Between plain names (kept nowhere but its key), with the
+        replica gone, alice's keyed message is refused and bob gets
+        nothing; sent again once the replica is back, bob gets it once
+        and alice her copy and ``ACK q1 @bob -``, which a third send
+        brings alone."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        keyed = f"/txn q1 /msg bob {PRIVATE}"
+        yield self.replica.stop()
+        alice.say(keyed)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + PRIVATE)
+        alice.say("/msg bob plain after it")
+        yield bob.expect(lambda line: line.endswith(" plain after it"))
+        told = [line for line in bob.lines if line.endswith(" " + PRIVATE)]
+        self.assertEqual(told, [])
+
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(keyed)
+        yield alice.expect(
+            lambda line: (
+                line.startswith("PRIVMSG alice bob ") and line.endswith(PRIVATE)
+            )
+        )
+        ack = yield alice.expect_line("ACK q1 ")
+        self.assertEqual(ack, "ACK q1 @bob -")
+        yield bob.expect(lambda line: line.endswith(" " + PRIVATE))
+        alice.say(keyed)
+        self.assertEqual((yield alice.expect_line("ACK q1 ")), ack)
+        alice.say("/msg bob and the last")
+        yield bob.expect(lambda line: line.endswith(" and the last"))
+        told = [line for line in bob.lines if line.endswith(" " + PRIVATE)]
+        self.assertEqual(len(told), 1, told)
+        own = [
+            line
+            for line in alice.lines
+            if line.startswith("PRIVMSG ") and line.endswith(" " + PRIVATE)
+        ]
+        self.assertEqual(len(own), 1, own)
+
+    @defer.inlineCallbacks
+    def test_a_keyed_message_for_an_absent_account_is_kept_once(self):
+        """bob's account has nobody signed in: alice's keyed message to
+        it, refused while the replica is gone, is kept for him only once
+        sent again with the replica back; he signs in and gets it once,
+        under the id of alice's ``ACK``."""
+        alice, bob = yield self.accounts()
+        bob.say("/quit")
+        yield bob.closed
+
+        @defer.inlineCallbacks
+        def bob_gone():
+            held = yield ask(self.primary.port, "HEXISTS", "chatroom:users", "bob")
+            return held == 0
+
+        yield until(bob_gone, 10, "bob's name released")
+        yield self.replica.stop()
+        alice.say(KEYED_PRIVATE)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + PRIVATE)
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(KEYED_PRIVATE)
+        ack = yield alice.expect_line("ACK p1 ")
+        event_id = ack.split(" ")[3]
+
+        _one, two = self.nodes
+        back = yield self.client(two)
+        back.say(f"/login bob {PASSWORD}")
+        yield back.expect_line("WELCOME bob")
+        back.say("/caps ids")
+        yield back.expect_line("CAPS ")
+        back.say("/msg alice back")
+        yield alice.expect(lambda line: line.endswith(" back"))
+        kept = [line for line in back.lines if line.endswith(" " + PRIVATE)]
+        self.assertEqual(len(kept), 1, kept)
+        back.say("/history @alice 20")
+        yield back.expect_line("HISTORY_END @alice ")
+        stored = [
+            line
+            for line in back.lines
+            if " PRIVMSG alice bob " in line and line.endswith(" " + PRIVATE)
+        ]
+        self.assertEqual([line.split(" ", 1)[0] for line in stored], ["@" + event_id])

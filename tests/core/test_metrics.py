@@ -98,6 +98,7 @@ SAMPLES: dict[str, object] = {
     "positions": {},
     "bot": "robot",
     "txn": None,
+    "stream": "no-such-stream",
     "since": None,
     "limit": 1,
     "url": "https://hooks.example/weather",

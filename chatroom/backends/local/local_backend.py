@@ -794,6 +794,7 @@ class LocalBackend:
             self.user_data.apply_export,
             self.user_data.apply_erasure,
             self.server.whowas.apply,
+            self.server.streams.apply,
             self._registered(self.settings.apply),
             self._registered(self.markers.apply),
             self._registered(self.remembered.apply),

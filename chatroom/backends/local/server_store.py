@@ -15,6 +15,7 @@ from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
+from chatroom.backends.local.streams import LocalStreams
 from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core.infra.sessions import Sessions
 from chatroom.core.model.facts import Target
@@ -46,6 +47,8 @@ class LocalServer:
         #: Names coming and going, for the doors' watchers (MONITOR).
         self.watching = LocalWatching()
         self.census = OneProcess()
+        #: The bots' event streams open in this process.
+        self.streams = LocalStreams()
 
     async def find_user(self, name: str) -> Target | None:
         return self.target(name)

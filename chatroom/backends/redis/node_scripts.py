@@ -72,6 +72,7 @@ HARVEST = Script("harvest")
 
 #: Operands: node. A harvest's last step, once its users' ends are done:
 #: the node is no longer registered, nor its counts (``P census``), nor
+#: its bots' event streams (``P node-streams:n``: :mod:`.streams`), nor
 #: its lease or stall mark, and answers 1; 0, and nothing changed, while its index
 #: still lists sessions. A harvest cut short leaves the node registered
 #: and its heartbeat gone, so the next node's beat harvests it again.

@@ -22,10 +22,15 @@ deletion.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
+from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls, key_done
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.model import codec
+from chatroom.backends.redis.replicas import ReplicaWait
+from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
@@ -37,8 +42,16 @@ from chatroom.core.model.changes.private import (
     DeletePrivate,
     PrivateConversation,
 )
-from chatroom.core.model.changes.transactions import KeyUnused
+from chatroom.core.model.changes.transactions import (
+    KeepKey,
+    KeyDoneError,
+    KeyRecord,
+    KeyUnused,
+    SenderKeys,
+)
 from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateRedacted
+from chatroom.core.model.facts import Target
+from chatroom.redisclient.link import Written
 
 #: Operands: ``change`` (a private conversation's: a message appended,
 #: numbered with its next id and kept among its newest ``retention``,
@@ -76,12 +89,39 @@ KEEP = Script("private-keep", subjects=(AccountWaiting,))
 TAKE = Script("private-take")
 
 
-class RedisConversations:
-    """Private conversations and kept messages in Redis (one round trip each)."""
+#: Operands: ``conversation``, ``retention``, sender, key (room ''). A
+#: keyed message ``APPEND`` held (operand ``held``) said in its
+#: conversation once the node's ``WAIT`` confirmed it (``PUBLISH_HELD``
+#: in the server's slot).
+PUBLISH_HELD = scripts.PUBLISH_HELD_PRIVATE
 
-    def __init__(self, calls: RedisCalls, retention: int) -> None:
+
+async def _confirmed(
+    replication: ReplicaWait | None, written: Written, text: str
+) -> None:
+    """Whether the replicas have what was ``written``, else
+    ``UNAVAILABLE`` quoting the message's ``text``, as a room message's."""
+    assert replication is not None  # a keyed message is held with it
+    if not await replication.confirm(written):
+        raise errors.not_stored("no replica of Redis confirmed it", text)
+
+
+class RedisConversations:
+    """Private conversations and kept messages in Redis (one round trip
+    each; a keyed message behind ``--redis-replicas``: four, below)."""
+
+    def __init__(
+        self, calls: RedisCalls, retention: int, replication: ReplicaWait | None = None
+    ) -> None:
+        """Args:
+        calls: the node's Redis calls.
+        retention: how many messages a conversation keeps.
+        replication: the replicas a keyed message waits for before it is
+            said (``--redis-replicas``), if any.
+        """
         self.calls = calls
         self.retention = max(1, retention)
+        self.replication = replication
 
     async def page(
         self, conversation: str, count: int, before: int | None
@@ -119,8 +159,12 @@ class RedisConversations:
             operands = {"change": change, "retention": self.retention}
             for deleted in change.of(DeletePrivate):
                 gone = PrivateRedacted("", "", "", "", str(deleted.event_id))
-            if change.premise(KeyUnused) is not None:
+            keyed = change.premise(KeyUnused)
+            if keyed is not None:
                 operands["keyed"] = 1  # a keyed line's (/txn): its key first
+                if self.replication is not None:
+                    await self._held(change, keyed, operands, gone)
+                    return
             reply = await self.calls.eval(
                 APPEND, {**operands, "deletion": codec.encode(gone)}
             )
@@ -132,6 +176,105 @@ class RedisConversations:
             raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
         for appended in change.of(AppendPrivate):
             appended.event.id = str(int(reply[1]))
+
+    async def _held(
+        self,
+        change: DecidedChange,
+        keyed: KeyUnused,
+        operands: dict[str, Any],
+        gone: PrivateRedacted,
+    ) -> None:
+        """A keyed message behind ``--redis-replicas``: held beside its key
+        (``APPEND``'s ``held``), neither numbered nor kept, until the
+        node's ``WAIT`` says the replicas have it; then said
+        (``PUBLISH_HELD``: numbered and kept, once whoever asks) and
+        confirmed again before this returns, its ``id`` (and time, as
+        held) set, for the core to tell it or keep it for an absent
+        account. So its recipient never gets a message a dying primary
+        had before any replica did: the promoted replica has neither it
+        nor its key, and the sender's repeat is said there once, under the
+        id its ``ACK`` names (docs/scaling.md, *The Sentinel constraint*).
+        A repeat of a key still held waits for its own ``WAIT`` and says
+        it then, as a first send; one said already is
+        :class:`~chatroom.core.model.changes.transactions.KeyDoneError`
+        once confirmed; ``UNAVAILABLE`` when the replicas do not confirm."""
+        events = [a.event for a in change.of(AppendPrivate)]
+        text = next((e.text for e in events if isinstance(e, PrivateMessage)), "")
+        held = {**operands, "held": 1, "deletion": codec.encode(gone)}
+        assert isinstance(change.subject, PrivateConversation)
+        said_id, data = await self._say_held(
+            APPEND, held, keyed, text, conversation=change.subject.key
+        )
+        first = codec.decode(data)
+        for appended in change.of(AppendPrivate):
+            appended.event.id = said_id
+            if isinstance(first, PrivateMessage) and isinstance(
+                appended.event, PrivateMessage
+            ):
+                appended.event.time = first.time  # when it was first sent
+
+    async def tell_held(
+        self, target: Target, event: PrivateMessage, keyed: KeyUnused
+    ) -> None:
+        """A keyed message between plain names (kept nowhere but its key)
+        behind ``--redis-replicas``: held beside its key (``KEEP_KEY``'s
+        ``held``), untold, until the node's ``WAIT`` says the replicas
+        have it; then told to ``target`` by ``PUBLISH_HELD`` (once whoever
+        asks; ``NO_SUCH_USER``, its key dropped, if the session is gone)
+        and confirmed again before this returns, as :meth:`_held`."""
+        change = DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
+        held = {"change": change, "held": 1, "event": codec.encode(event)}
+        told = {"user": target.key, "token": target.session}
+        _, data = await self._say_held(
+            scripts.KEEP_KEY, held, keyed, event.text, target, **told
+        )
+        first = codec.decode(data)
+        if isinstance(first, PrivateMessage):
+            event.time = first.time  # when it was first sent
+
+    async def _say_held(
+        self,
+        script: Script,
+        operands: dict[str, Any],
+        keyed: KeyUnused,
+        text: str,
+        target: Target | None = None,
+        **said: str,
+    ) -> tuple[str, bytes]:
+        """The steps of a held keyed private message (``text``): ``script``
+        holds it with its key (or answers the key done), the node's
+        ``WAIT`` confirms that, ``PUBLISH_HELD`` says it (``said``: its
+        conversation, or the user and session told, ``target``), and a
+        second ``WAIT`` confirms that. Its id (``""``: none) and data as
+        said; ``KeyDoneError`` if it was said already (by the key's repeat
+        at once, or before), ``UNAVAILABLE`` if the replicas do not
+        confirm."""
+        written = Written()
+        confirm = partial(_confirmed, self.replication, written, text)
+        reply = await self.calls.eval(script, operands, written=written)
+        if reply[0] not in (b"KEYED", b"OK"):  # nothing held: nothing to confirm
+            change = operands["change"]
+            raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
+        await confirm()
+        if reply[0] == b"KEYED":
+            done = key_done(reply)
+            if not done.record.held or done.record.line != keyed.line:
+                raise done  # said already, or the key asked for another line
+        name = target.name if target is not None else ""
+        gone = {b"NO_SUCH_USER": lambda _: errors.no_such_user(name)}
+        publish = {"room": "", "conversation": "", "user": "", "token": ""}
+        publish.update(sender=keyed.sender, key=keyed.key, **said)
+        reply = await self.calls.call(
+            PUBLISH_HELD,
+            {**publish, "retention": self.retention},
+            refusals=gone,
+            written=written,
+        )
+        await confirm()
+        said_id = str(int(reply[1])) if int(reply[1]) else ""
+        if reply[2] != 1:  # said already (its repeat, at once), or forgotten
+            raise KeyDoneError(KeyRecord(keyed.line, keyed.target, said_id))
+        return said_id, reply[3]
 
     async def take(self, account: str) -> list[PrivateMessage]:
         taken = await self.calls.eval(TAKE, {"account": account})

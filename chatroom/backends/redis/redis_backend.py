@@ -81,6 +81,7 @@ from chatroom.backends.redis.stores import (
     RedisModeration,
     RedisServer,
 )
+from chatroom.backends.redis.streams import RedisStreams
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
@@ -274,8 +275,10 @@ class RedisBackend:
         self.neighbours = RedisNeighbours(self.calls, self.watching)
         #: This node's counts of its connections, for LUSERS of the cluster.
         self.census = RedisCensus(self.calls, cluster.node_id, clock)
+        #: The bots' event streams, counted over every node.
+        self.streams = RedisStreams(self.calls, cluster.node_id)
         self.conversations = RedisConversations(
-            self.calls, config.conversation_retention
+            self.calls, config.conversation_retention, self.replication
         )
         #: Edits, redactions and reactions; typing notices; /modlog; /search.
         searcher = None
@@ -357,12 +360,14 @@ class RedisBackend:
             self.whowas,
             self.census,
             self.watching,
+            self.streams,
         )
         self.bus = RedisBus(
             self.calls,
             self.neighbours,
             self.message_steps,
             self.server,
+            self.conversations,
             self.cluster.node_id,
         )
 
@@ -463,6 +468,7 @@ class RedisBackend:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
         self.census.republish()
+        self.streams.republish()
         self._missed_news()  # orders published while away are lost
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> bool:
@@ -1171,6 +1177,7 @@ class RedisBackend:
             self.upload_tokens.apply,
             self.user_data.apply_erasure,
             self.whowas.apply,
+            self.streams.apply,
             self.ageing.apply,
         )
         return dispatch([*own, *(by_nobody(apply) for apply in stores)])

@@ -29,8 +29,11 @@ edit, a deletion, a reaction or a topic (``AMEND``) is published at once,
 but answered (the ``ACK`` of a ``/txn``) only once confirmed the same way
 (:func:`confirmed`), else refused ``UNAVAILABLE``: a failover after the
 ``ACK`` never takes back what it said was done, and the repeat of a
-refused one is answered by its key. A private message is not held: its
-copies are the core's to deliver once it is stored.
+refused one is answered by its key. A keyed private message is held
+beside its key, as a keyed room message is, and told only once
+confirmed (:meth:`~.private.RedisConversations.tell_held`, ``_held``);
+an unkeyed one is not held: its copies are the core's to deliver once
+it is stored.
 """
 
 from __future__ import annotations

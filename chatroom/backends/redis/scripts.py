@@ -474,6 +474,12 @@ KEEP_KEY = Script("keep-key")
 #: place in the room's channel), or ``{'OK', 0}`` when nothing was
 #: published.
 PUBLISH_HELD = Script("publish-held", room_at="room")
+#: ``PUBLISH_HELD`` in the server's slot (room ''): a keyed private
+#: message ``private-append`` held, said in operand ``conversation`` (kept
+#: among its newest ``retention``). Answers ``{'OK', id, 1, data}`` when
+#: this call said it (the node tells it or keeps it for an absent account:
+#: ``data``, the message numbered), else ``{'OK', id, 0}``.
+PUBLISH_HELD_PRIVATE = Script("publish-held")
 
 #: Operands: ``change`` (a room's messages' change about what it keeps: a
 #: topic, an edit or a redaction, a reaction, a deleted account's words),

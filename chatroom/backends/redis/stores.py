@@ -36,6 +36,7 @@ from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replies import key_of
 from chatroom.backends.redis.room_store import RedisRooms
 from chatroom.backends.redis.settings import RedisSettings
+from chatroom.backends.redis.streams import RedisStreams
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
@@ -44,9 +45,10 @@ from chatroom.core.infra.fanout import deliver_to
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery
 from chatroom.core.model import codec, errors
-from chatroom.core.model.changes.transactions import KeyRecord
+from chatroom.core.model.changes.transactions import KeyRecord, KeyUnused
 from chatroom.core.model.events import (
     Event,
+    PrivateMessage,
     PrivateRedacted,
     Renamed,
     RoomEvent,
@@ -193,6 +195,7 @@ class RedisServer:
         whowas: RedisWhowas,
         census: RedisCensus,
         watching: RedisWatching,
+        streams: RedisStreams,
     ) -> None:
         self.calls = calls
         self.prefix = prefix
@@ -202,6 +205,7 @@ class RedisServer:
         self.whowas = whowas
         self.census = census
         self.watching = watching
+        self.streams = streams
 
     async def find_user(self, name: str) -> Target | None:
         return await self.rooms.target(name_key(name))
@@ -230,18 +234,34 @@ class RedisBus:
         neighbours: RedisNeighbours,
         steps: RedisMessageSteps,
         server: RedisServer,
+        conversations: RedisConversations,
         node: str = "",
     ) -> None:
         self.calls = calls
         self.neighbours = neighbours
         self.steps = steps
         self.server = server
+        self.conversations = conversations
         #: This node's id (what its :class:`StandHere` says it is).
         self.node = node
 
-    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
+    async def tell(
+        self,
+        target: Target,
+        event: Event,
+        copy: CopyTo = NO_COPY,
+        keyed: KeyUnused | None = None,
+    ) -> None:
         """A private message (or an invitation) to its recipient's node, and
-        the sender's copy to its account's sessions on other nodes."""
+        the sender's copy to its account's sessions on other nodes. A keyed
+        message between plain names (``keyed``) behind ``--redis-replicas``
+        is held with its key until they have it
+        (:meth:`RedisConversations.tell_held`)."""
+        held = keyed is not None and self.conversations.replication is not None
+        if held and isinstance(event, PrivateMessage):
+            assert keyed is not None
+            await self.conversations.tell_held(target, event, keyed)
+            return
         await self.calls.call(
             scripts.TELL,
             {

@@ -149,7 +149,11 @@ class Tell(Protocol):
     devices on other nodes."""
 
     async def __call__(
-        self, target: Target, event: Event, copy: CopyTo = NO_COPY
+        self,
+        target: Target,
+        event: Event,
+        copy: CopyTo = NO_COPY,
+        keyed: KeyUnused | None = None,
     ) -> None: ...
 
 
@@ -400,7 +404,9 @@ class PrivateMessages:
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
-                    await self.tell(found, event, copy)
+                    # kept nowhere: its key goes with the telling (Bus.tell)
+                    told = None if event.id else keyed
+                    await self.tell(found, event, copy, told)
                     return event
                 except ChatError as refused:
                     if refused.code != "NO_SUCH_USER" or not found.account:

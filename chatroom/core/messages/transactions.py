@@ -107,9 +107,11 @@ async def recalled(
 ) -> Acknowledged:
     """A keyed line the core refused before the back-end was asked
     (``refusal``): a repeat of a key done already is answered from its
-    record whatever changed since; else the refusal stands."""
+    record whatever changed since; else (a key unknown, or one whose
+    message is held still, never said: :class:`KeyRecord`'s ``held``)
+    the refusal stands."""
     record = await read(sender_of(session), txn.key, place)
-    if record is None:
+    if record is None or record.held:
         raise refusal
     return answer(txn, record)
 

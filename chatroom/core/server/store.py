@@ -2,7 +2,8 @@
 
 Who holds a name (connected, or a registered name), every name held, an
 account's devices on the other nodes of a cluster, users' presence, the
-nicks gone, the processes' connection counts and the news of watched names:
+nicks gone, the processes' connection counts, the bots' open event streams
+and the news of watched names:
 what one node reads of the others (none in one process). What a node tells
 the others goes on the bus (:mod:`chatroom.core.server.bus`).
 """
@@ -18,6 +19,7 @@ from chatroom.core.model.presence import PresenceSteps
 from chatroom.core.model.whowas import WhowasSteps
 from chatroom.core.server.bus import DeviceRow
 from chatroom.core.server.census import CensusSteps
+from chatroom.core.server.streams import StreamStore
 from chatroom.core.server.watching import WatchSteps
 
 
@@ -109,6 +111,12 @@ class ServerStore(Protocol):
     def census(self) -> CensusSteps:
         """Every process's counts of its connections, for ``LUSERS``
         (:mod:`chatroom.core.server.census`)."""
+        ...
+
+    @property
+    def streams(self) -> StreamStore:
+        """The bots' open event streams, counted over every node
+        (:mod:`chatroom.core.server.streams`)."""
         ...
 
     @property

@@ -9,7 +9,10 @@ line door's. What is the API's own is here, once: what a post may hold
 (its lines, as ``/paste`` bounds them), its ``txn`` made a key of the
 "Exactly once" mechanism (:mod:`chatroom.core.messages.transactions`), and
 history read *since* an id (the messages as they now read: an edit's new
-text, a redacted one left out).
+text, a redacted one left out). Its event streams are counted by
+:mod:`chatroom.core.services.streams` (at most ``--max-devices`` open at
+once over every node), which the door asks to open one and tells when
+one ends.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from chatroom.core.rooms.roominfo import Roster
 from chatroom.core.rooms.standing import StandingMember, StandingMembers
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.rooms import RoomService
+from chatroom.core.services.streams import EventStreams
 from chatroom.wire.pastes import oversize, pasted_lines
 from chatroom.wire.tags import BOT_TAG, escape
 from chatroom.wire.txn import new_key
@@ -152,15 +156,27 @@ class BotAPI:
         sessions: Sessions,
         rooms: RoomService,
         messages: MessageService,
+        streams: EventStreams,
     ) -> None:
         self.standing = standing
         self.sessions = sessions
         self.rooms = rooms
         self.messages = messages
+        self.streams = streams
 
     async def member(self, bot: str) -> StandingMember:
         """The bot's standing member here (stood up at its first call)."""
         return await self.standing.stand(bot)
+
+    async def open_stream(self, bot: str) -> str:
+        """One more event stream of the bot, under ``--max-devices``
+        over every node (``TOO_MANY_DEVICES``): its id, to tell
+        :meth:`stream_ended` with."""
+        return await self.streams.open(bot)
+
+    def stream_ended(self, bot: str, stream: str) -> None:
+        """The bot's stream ``stream`` ended: its place is free."""
+        self.streams.close(bot, stream)
 
     async def me(self, bot: str) -> tuple[str, list[str]]:
         """The bot's name and the rooms it is in."""

@@ -11,6 +11,7 @@ itself; each of these is told the seat the back-end knows it by.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -636,7 +637,7 @@ class MessageService:
         if not session.account:  # its message may be kept nowhere: its key is
             sender = transactions.sender_of(session)
             record = await self.messages.key_record(sender, key, "@" + target)
-            if record is not None:
+            if record is not None and not record.held:  # held: said by its send
                 return None, transactions.answer(txn, record)
         try:
             event = await self.private_message(member, target, text, txn=txn)
@@ -652,9 +653,12 @@ class MessageService:
             conversation = "@" + event.recipient
             now = self.clock.seconds()
             keyed = transactions.premise(txn, session, conversation, now)
-            await self.apply(
-                DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
-            )
+            # kept already by the telling itself (Bus.tell's keyed), or by
+            # the same key sent at once elsewhere: its record stands
+            with contextlib.suppress(KeyDoneError):
+                await self.apply(
+                    DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
+                )
         return event, transactions.done(txn, "@" + event.recipient, event.id)
 
     async def private_message(

@@ -166,8 +166,6 @@ class BotAPIResource(Resource):
         self.chat = server
         self.tokens = tokens or self.bot_of_token
         self.limits = SpeakerLimits(RulesOf(server, server.clock))
-        #: Each bot's open event streams on this node, by name key.
-        self.streams: dict[str, list[EventStream]] = {}
 
     def render(self, request: Request) -> bytes | int:
         parts = [p.decode("utf-8", "replace") for p in request.postpath or []]
@@ -305,26 +303,24 @@ class BotAPIResource(Resource):
 
     async def events(self, request: Request, bot: ApiBot, gone: list[Failure]) -> None:
         """``GET /api/v1/events``: the stream, kept open (at most
-        ``--max-devices`` of one bot at once on this node)."""
-        key = name_key(bot.name)
-        open_now = self.streams.setdefault(key, [])
-        limit = self.chat.config.max_devices
-        if len(open_now) >= limit:
-            raise errors.too_many_devices(bot.name, limit)
-        member = await self.chat.registry.bot_api.member(bot.name)
+        ``--max-devices`` of one bot at once over every node: the core
+        counts them, and is told when one ends)."""
+        api = self.chat.registry.bot_api
+        opened = await api.open_stream(bot.name)
+        try:
+            member = await api.member(bot.name)
+        except BaseException:
+            api.stream_ended(bot.name, opened)
+            raise
         if gone:
+            api.stream_ended(bot.name, opened)
             return
         stream = EventStream(request, self.chat.clock)
-        open_now.append(stream)
 
         def closed(_: object) -> None:
             stop()
             stream.stop()
-            with_it = self.streams.get(key, [])
-            if stream in with_it:
-                with_it.remove(stream)
-            if not with_it:
-                self.streams.pop(key, None)
+            api.stream_ended(bot.name, opened)
 
         stop = member.listen(stream.event, stream.end)
         request.notifyFinish().addBoth(closed)

@@ -190,6 +190,11 @@ from chatroom.core.model.changes.settings import (
     MarkerAtMost,
     SetMarker,
 )
+from chatroom.core.model.changes.streams import (
+    BotStreams,
+    FewerStreamsThan,
+    OpenStream,
+)
 from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
@@ -1076,6 +1081,19 @@ class PremiseMatrixContract(PremisesBase):
         self.assertIsNone((yield self.account("b2")))
 
     @defer.inlineCallbacks
+    def test_fewer_streams_than(self) -> Generator[Any, Any, None]:
+        """robot's stream s2 was decided on its having fewer than one open;
+        s1 was opened since: refused, and robot has one stream open."""
+
+        def opened(stream: str) -> DecidedChange:
+            premises = (FewerStreamsThan(1),)
+            return DecidedChange(BotStreams("robot"), premises, (OpenStream(stream),))
+
+        yield self.twice(opened("s1"), opened("s2"))
+        count = yield self.done(self.backend.server.streams.open_streams("robot"))
+        self.assertEqual(count, 1)
+
+    @defer.inlineCallbacks
     def test_oidc_unbound(self) -> Generator[Any, Any, None]:
         """alice's binding to a provider's subject was decided on its being
         nobody's; bob's account bound it since."""
@@ -1388,6 +1406,7 @@ CASES: dict[type[Premise], str] = {
     AppPasswordsAre: "test_app_passwords_are",
     BotIs: "test_bot_is",
     FewerBotsThan: "test_fewer_bots_than",
+    FewerStreamsThan: "test_fewer_streams_than",
     OidcUnbound: "test_oidc_unbound",
     InvitationIs: "test_invitation_is",
     SignInTokenIs: "test_sign_in_token_is",

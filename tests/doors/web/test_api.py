@@ -13,6 +13,8 @@ from io import BytesIO
 from typing import Any, cast
 
 from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectionDone
+from twisted.python.failure import Failure
 from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.test.requesthelper import DummyRequest
 
@@ -425,6 +427,18 @@ class Events(APITestCase):
         limit = self.server.config.max_devices
         for _ in range(limit):
             self.stream()
+        call = self.call("GET", "events")
+        self.assertEqual((call.status, call.json["error"]), (409, "TOO_MANY_DEVICES"))
+
+    def test_a_stream_lost_frees_its_place(self) -> None:
+        """With ``--max-devices`` streams open, one whose connection is
+        lost frees its place at once (a refused one took none)."""
+        limit = self.server.config.max_devices
+        streams = [self.stream() for _ in range(limit)]
+        self.assertEqual(self.call("GET", "events").status, 409)
+        streams[0].request.processingFailed(Failure(ConnectionDone()))
+        settle()
+        self.stream()
         call = self.call("GET", "events")
         self.assertEqual((call.status, call.json["error"]), (409, "TOO_MANY_DEVICES"))
 

@@ -8,4 +8,5 @@ redis.call('SREM', P .. 'nodes', node)
 redis.call('DEL', P .. 'alive:' .. node, P .. 'harvesting:' .. node,
            P .. 'stalled:' .. node)
 redis.call('HDEL', P .. 'census', node)  -- its connections count no more
+forget_streams(node)  -- its bots' event streams end with it
 return 1

@@ -427,6 +427,27 @@ local function feed_private(c, data)
   end
 end
 
+-- Private message `message` (unnumbered) said in private conversation
+-- `conversation`: numbered with its next id, kept among its newest
+-- `retention`, fed to search, and the conversation made the newest of each
+-- side that is an account (a plain name's side is marked '~':
+-- chatroom.core.messages.private.accounts_of). Answers its id and data.
+local function private_said(conversation, message, retention)
+  local key = P .. 'talk:' .. conversation
+  local id = redis.call('HINCRBY', P .. 'pids', conversation, 1)
+  local data = numbered(message, id)
+  redis.call('RPUSH', key, data)
+  redis.call('LTRIM', key, -tonumber(retention), -1)
+  feed_private(conversation, data)
+  local order = redis.call('INCR', P .. 'convs-order')
+  for side in string.gmatch(conversation, '%S+') do
+    if string.sub(side, 1, 1) ~= '~' then
+      redis.call('ZADD', P .. 'convs:' .. side, order, conversation)
+    end
+  end
+  return id, data
+end
+
 -- At most this many of a history's entries are read by one trim by age
 -- (said, age-out): a sweep's calls go on from where the last one stopped
 -- (chatroom.backends.redis.ageing), so a long run of entries that carry
@@ -634,6 +655,38 @@ local function same_set(list, wanted)
   return true
 end
 
+-- How many event streams bot b has open on the live nodes
+-- (chatroom.backends.redis.streams): `P streams:b` holds each stream's
+-- node, and a node whose heartbeat is gone (and that is not stalled)
+-- counts none, from the moment the others would harvest it.
+local function streams_open(b)
+  local fields = redis.call('HGETALL', P .. 'streams:' .. b)
+  local count, live = 0, {}
+  for i = 2, #fields, 2 do
+    local node = fields[i]
+    if live[node] == nil then
+      live[node] = redis.call('EXISTS', P .. 'alive:' .. node,
+                              P .. 'stalled:' .. node) > 0
+    end
+    if live[node] then count = count + 1 end
+  end
+  return count
+end
+
+-- Node n's bots' event streams forgotten, by its index `P node-streams:n`:
+-- a harvest's last step, and a resume's before it writes its own again.
+local function forget_streams(n)
+  local index = P .. 'node-streams:' .. n
+  for _, b in ipairs(redis.call('SMEMBERS', index)) do
+    local key = P .. 'streams:' .. b
+    local fields = redis.call('HGETALL', key)
+    for i = 1, #fields, 2 do
+      if fields[i + 1] == n then redis.call('HDEL', key, fields[i]) end
+    end
+  end
+  redis.call('DEL', index)
+end
+
 -- What a change's premises read of its room (c.subject.room): its hash's
 -- fields, read once per change (a join rests on seven premises).
 local function room_read(c)
@@ -833,6 +886,8 @@ local function premise_holds(c, p, step)
   elseif kind == 'BotIs' then
     return redis.call('HEXISTS', ACCOUNTS, s.account) == 1
       and (redis.call('HGET', P .. 'bots', s.account) or '') == p.bot
+  elseif kind == 'FewerStreamsThan' then  -- a bot's, on the live nodes
+    return streams_open(s.account) < p.count
   elseif kind == 'FewerBotsThan' then  -- a bot's record: [owner, ...]
     local owned = 0
     for _, kept in ipairs(redis.call('HVALS', P .. 'bots')) do

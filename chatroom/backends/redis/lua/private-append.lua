@@ -7,7 +7,11 @@
 -- room's redacted messages; it leaves what waits for either party, and
 -- the search outbox hears of it, `deletion`: a PrivateRedacted). A message
 -- appended makes the conversation the newest of its account sides'. Answers
--- {'OK', the id of the message appended, or 0}.
+-- {'OK', the id of the message appended, or 0}. `keyed` (a keyed line's,
+-- /txn): its key checked first (key_done) and kept with it (key_keep);
+-- `held` too (behind --redis-replicas): the message is held with its key
+-- (key_hold), unnumbered (id 0), until the node's WAIT confirms it and
+-- publish-held.lua says it.
 local c = args.change
 local conversation = c.subject.key
 if args.keyed then  -- a keyed line's (/txn): done already, whatever since
@@ -19,20 +23,10 @@ if failed then return {'CHANGED', failed} end
 local key = P .. 'talk:' .. conversation
 local appended = 0
 for _, op in ipairs(c.ops) do
-  if op.kind == 'AppendPrivate' then
-    appended = redis.call('HINCRBY', P .. 'pids', conversation, 1)
-    local data = numbered(op.event, appended)
-    redis.call('RPUSH', key, data)
-    redis.call('LTRIM', key, -tonumber(args.retention), -1)
-    feed_private(conversation, data)
-    -- the newest conversation of each side that is an account (a plain
-    -- name's side is marked '~': chatroom.core.messages.private.accounts_of)
-    local order = redis.call('INCR', P .. 'convs-order')
-    for side in string.gmatch(conversation, '%S+') do
-      if string.sub(side, 1, 1) ~= '~' then
-        redis.call('ZADD', P .. 'convs:' .. side, order, conversation)
-      end
-    end
+  if op.kind == 'AppendPrivate' and args.held then  -- said once confirmed
+    key_hold(c, nil, op.event)
+  elseif op.kind == 'AppendPrivate' then
+    appended = private_said(conversation, op.event, args.retention)
   elseif op.kind == 'DeletePrivate' then
     local last = tonumber(redis.call('HGET', P .. 'pids', conversation) or '0')
     local first = last - redis.call('LLEN', key) + 1
@@ -44,5 +38,5 @@ for _, op in ipairs(c.ops) do
     feed_private(conversation, args.deletion)
   end
 end
-if args.keyed then key_keep(c, nil, appended) end
+if args.keyed and not args.held then key_keep(c, nil, appended) end
 return {'OK', appended}
