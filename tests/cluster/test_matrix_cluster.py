@@ -17,7 +17,7 @@ from chatroom.wiring.matrix import registration_text
 from tests.cluster.support import ClusterTestCase, comings_and_goings
 from tests.matrix import Synapse
 from tests.matrix.client import signed_in
-from tests.support import free_port
+from tests.support import free_port, until
 
 
 class MatrixClusterTests(ClusterTestCase):
@@ -125,4 +125,35 @@ class MatrixClusterTests(ClusterTestCase):
         yield threads.deferToThread(dan.say, room_id, "through node B")
         said = yield bob.expect(lambda line: line.endswith(" through node B"))
         self.assertTrue(said.startswith("MSG general mxdan:localhost "), said)
+        self.assertEqual(comings_and_goings(bob.lines, joined, "mxdan"), [])
+
+    @defer.inlineCallbacks
+    def test_a_node_started_later_seats_the_matrix_users(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """mxdan is in general through node A; node B starts after: it
+        seats him too, in the same seat (bob, on A, hears no JOIN again),
+        and carol, joining on B, finds him listed."""
+        node_a = yield self.node(*self.bridge(self.http_a))
+        bob = yield self.client(node_a, "bob")
+        bob.say("/join general")
+        yield bob.expect_line("MEMBERS general")
+        dan = yield signed_in(self, self.synapse, "mxdan")
+        room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
+        self.assertIsNotNone(room_id)
+        joined = yield bob.expect_line("JOIN general mxdan:localhost")
+        node_b = yield self.node(*self.bridge(free_port()))
+        standing_b = node_b.server.registry.standing
+
+        def seated() -> defer.Deferred[bool]:
+            seat = standing_b.find("mxdan:localhost")
+            return defer.succeed(seat is not None and "general" in seat.rooms)
+
+        yield until(seated, 30, "node B seats mxdan")
+        carol = yield self.client(node_b, "carol")
+        carol.say("/join general")
+        listed = yield carol.expect_line("MEMBERS general")
+        self.assertIn("mxdan:localhost", listed.split())
+        bob.say("/who general")
+        yield bob.expect_line("MEMBERS general")
         self.assertEqual(comings_and_goings(bob.lines, joined, "mxdan"), [])
