@@ -85,6 +85,20 @@ class MatrixClusterTests(ClusterTestCase):
         self.assertEqual(bodies.count("said on node A"), 1, bodies)
 
     @defer.inlineCallbacks
+    def bob_and_mxdan(self, node: Any) -> Generator[Any, Any, tuple[Any, ...]]:
+        """bob in general through ``node``; mxdan joins its portal (through
+        the node Synapse pushes to): bob, mxdan's client, the portal's room
+        id, and bob's line of mxdan's JOIN."""
+        bob = yield self.client(node, "bob")
+        bob.say("/join general")
+        yield bob.expect_line("MEMBERS general")
+        dan = yield signed_in(self, self.synapse, "mxdan")
+        room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
+        self.assertIsNotNone(room_id)
+        joined = yield bob.expect_line("JOIN general mxdan:localhost")
+        return bob, dan, room_id, joined
+
+    @defer.inlineCallbacks
     def test_a_stopping_node_hands_its_matrix_users_over(
         self,
     ) -> Generator[Any, Any, None]:
@@ -97,13 +111,7 @@ class MatrixClusterTests(ClusterTestCase):
         node_a = yield self.node(*self.bridge(self.http_a))
         http_b = free_port()
         node_b = yield self.node(*self.bridge(http_b))
-        bob = yield self.client(node_b, "bob")
-        bob.say("/join general")
-        yield bob.expect_line("MEMBERS general")
-        dan = yield signed_in(self, self.synapse, "mxdan")
-        room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
-        self.assertIsNotNone(room_id)
-        joined = yield bob.expect_line("JOIN general mxdan:localhost")
+        bob, dan, room_id, joined = yield self.bob_and_mxdan(node_b)
         standing_b = node_b.server.registry.standing
         self.assertIsNotNone(node_a.server.registry.standing.find("mxdan:localhost"))
         self.assertIsNone(standing_b.find("mxdan:localhost"))
@@ -135,13 +143,7 @@ class MatrixClusterTests(ClusterTestCase):
         seats him too, in the same seat (bob, on A, hears no JOIN again),
         and carol, joining on B, finds him listed."""
         node_a = yield self.node(*self.bridge(self.http_a))
-        bob = yield self.client(node_a, "bob")
-        bob.say("/join general")
-        yield bob.expect_line("MEMBERS general")
-        dan = yield signed_in(self, self.synapse, "mxdan")
-        room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
-        self.assertIsNotNone(room_id)
-        joined = yield bob.expect_line("JOIN general mxdan:localhost")
+        bob, _, _, joined = yield self.bob_and_mxdan(node_a)
         node_b = yield self.node(*self.bridge(free_port()))
         standing_b = node_b.server.registry.standing
 
