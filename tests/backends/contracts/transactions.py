@@ -173,6 +173,32 @@ class TransactionContract(RichRoom):
         after = yield self.expect(bob, "PRIVMSG alice bob ")
         self.assertTrue(after.endswith(" after"), after)
 
+    @defer.inlineCallbacks
+    def test_a_keyed_message_to_one_who_ignores_its_sender(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob's account ignores alice: her keyed ``/msg bob`` is answered
+        ``ACK K @bob -`` as if told, and its repeat alike; the key is
+        kept (another line with it is ``TXN_REUSED``); bob hears none of
+        it, and her next message once he no longer ignores her."""
+        alice, bob, _carol = yield self.rich_room()
+        bob.say("/register a-long-enough-password")
+        yield self.expect(bob, "REGISTERED bob")
+        bob.say("/ignore alice")
+        yield self.expect(bob, "IGNORED alice")
+        alice.say("/txn pm2 /msg bob psst")
+        ack = yield self.expect(alice, "ACK pm2 ")
+        self.assertEqual(ack, "ACK pm2 @bob -")
+        alice.say("/txn pm2 /msg bob psst")
+        self.assertEqual((yield self.expect(alice, "ACK pm2 ")), ack)
+        yield self.refusal(alice, "/txn pm2 /msg bob other words", "TXN_REUSED")
+        bob.say("/unignore alice")
+        yield self.expect(bob, "UNIGNORED alice")
+        alice.say("/msg bob after")
+        after = yield self.expect(bob, "@")
+        self.assertTrue(after.endswith(" after"), after)
+        self.assertEqual([line for line in bob.lines if "psst" in line], [])
+
 
 class KeyedTellContract(PremisesBase):
     """A keyed private message between plain names, kept nowhere but its
