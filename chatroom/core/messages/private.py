@@ -426,6 +426,8 @@ class PrivateMessages:
             if found.online:
                 try:
                     if keyed is not None and not event.id:  # kept nowhere
+                        # between plain names: the sender, no account, has
+                        # no copy for other nodes (NO_COPY)
                         await self.apply(told_once(keyed, found, event))
                     else:
                         await self.tell(found, event, copy)
