@@ -139,10 +139,7 @@ from chatroom.core.model.changes.server import (
 from chatroom.core.model.changes.settings import (
     AccountIgnores,
 )
-from chatroom.core.model.changes.transactions import (
-    KeyDoneError,
-    KeyUnused,
-)
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ClusterConfig, ServerConfig
 from chatroom.core.model.events import (
     DepartureKind,

@@ -2,7 +2,8 @@
 
 ``/txn KEY LINE`` (docs/protocol.md, *Saying it once*) does LINE once per
 key of its sender. The change LINE is decided as (a message appended, an
-edit, a reaction, a private message kept) rests on one more premise,
+edit, a reaction, a private message kept, or one between plain names
+told: :class:`SenderKeys`) rests on one more premise,
 :class:`KeyUnused`: the sender has done nothing with that key yet. A
 back-end checks it first, before any other, in the same step (the same
 SQLite commit, the same Lua script) that applies the change, and applying
