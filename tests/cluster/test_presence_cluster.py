@@ -52,6 +52,30 @@ class PresenceAcrossNodesTests(ClusterTestCase):
         return ivy, ian
 
     @defer.inlineCallbacks
+    def test_a_plain_names_profile_is_read_through_any_node(self):
+        """pat, a plain name at the line door of the second node (a door
+        that keeps no presence), sets a display name; lee, at the first,
+        asks ``/profile pat`` (as a client does for someone it meets
+        later): the display name comes, so both nodes' clients name pat
+        alike. Once pat has gone, it is gone with the session."""
+        one, two = yield self.two_places()
+        pat = yield self.client(two, "pat")
+        pat.say("/profile set display-name Pat Smith")
+        yield pat.expect_line("PROFILE pat display-name Pat Smith")
+        lee = yield self.client(one, "lee")
+        lee.say("/profile pat")
+        yield lee.expect_line("PROFILE pat display-name Pat Smith")
+        yield lee.expect_line("PROFILE_END pat 1")
+        pat.say("/quit")
+        yield pat.expect_line("BYE")
+        while True:  # the name is let go once the connection has closed
+            lee.say("/profile pat")
+            end = yield lee.expect_line("PROFILE_END pat")
+            if end == "PROFILE_END pat 0":
+                break
+            yield task.deferLater(reactor, 0.05, lambda: None)
+
+    @defer.inlineCallbacks
     def test_whois_right_after_the_welcome_shows_the_realname(self):
         """WHOIS of ian as soon as his welcome ended: his USER name and
         realname (311), not his nick for both."""

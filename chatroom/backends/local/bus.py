@@ -14,7 +14,6 @@ from chatroom.backends.local.server_store import LocalServer
 from chatroom.core.infra.fanout import deliver_to, fan_out
 from chatroom.core.infra.seats import Session
 from chatroom.core.model import errors
-from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.events import (
     Event,
     PrivateRedacted,
@@ -43,16 +42,8 @@ class LocalBus:
         self.rooms = rooms
         self.server = server
 
-    async def tell(
-        self,
-        target: Target,
-        event: Event,
-        copy: CopyTo = NO_COPY,
-        keyed: KeyUnused | None = None,
-    ) -> None:
-        """One process: the core hands the sender's devices their copy,
-        and keeps a keyed message's key once it is told (no replicas to
-        wait for)."""
+    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
+        """One process: the core hands the sender's devices their copy."""
         recipient = self.server.users.get(target.key)
         sessions = self.server.sessions
         session = sessions.get(recipient) if recipient is not None else None

@@ -142,7 +142,11 @@ from chatroom.core.model.changes.settings import (
     AccountRooms,
     AccountSettings,
 )
-from chatroom.core.model.changes.transactions import KeyUnused, SenderKeys
+from chatroom.core.model.changes.transactions import (
+    KeyUnused,
+    SenderKeys,
+    TellSession,
+)
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
     DepartureKind,
@@ -156,6 +160,7 @@ from chatroom.core.model.facts import (
     Ending,
     LeavingFacts,
     SpeakingFacts,
+    Target,
     WaitingFacts,
     WelcomeFacts,
 )
@@ -750,10 +755,17 @@ class LocalBackend:
     @applies(SenderKeys)
     async def _apply_sender_keys(self, change: DecidedChange) -> None:
         """A keyed line that stored nothing keeps its key alone (with no
-        event's id), unless the key was done already (KeyDoneError)."""
+        event's id), unless the key was done already (KeyDoneError); a
+        message between plain names is told with it, by the bus, unless
+        its recipient's session holds the name no longer (``NO_SUCH_USER``,
+        the key not kept). One process: nothing comes between the check,
+        the telling and the keeping."""
         keyed = change.premises[-1]
         assert type(keyed) is KeyUnused  # SenderKeys' one premise
         self.keys.check(keyed)
+        for told in change.of(TellSession):
+            recipient = Target(told.event.recipient, session=told.session)
+            await self.bus.tell(recipient, told.event)
         self.keys.keep(keyed, None)
 
     def _applier_table(self) -> dict[type, Applier]:

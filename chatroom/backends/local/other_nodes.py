@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from chatroom.core.infra.seats import Session
 from chatroom.core.model.facts import WelcomeFacts
 from chatroom.core.model.member import Member
-from chatroom.core.model.presence import Presence
+from chatroom.core.model.presence import Metadata, Presence
 from chatroom.core.server.bus import DeviceRow
 
 
@@ -45,4 +45,7 @@ class NoPresence:
     """Every IRC user of one process is its door's own: nothing to keep."""
 
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
+        return {}
+
+    async def metadata(self, keys: Sequence[str]) -> dict[str, Metadata]:
         return {}

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.model.presence import Presence
+from chatroom.core.model.presence import Metadata, Presence
 
 #: Operands: user, token, facts, meta (:func:`fields`). u's presence, if
 #: seat token still holds u; 1 if kept, else 0.
@@ -43,12 +43,16 @@ PUBLISH_METADATA = Script("presence-metadata")
 #: real, away, bot, inv, since, account, meta}).
 READ = Script("presence-read")
 
+#: Operands: users. For each u: the metadata its session keeps (JSON
+#: pairs), "" if it is offline or keeps none.
+READ_METADATA = Script("presence-metadata-read")
 
-def _encoded(metadata: tuple[tuple[str, str], ...]) -> str:
+
+def _encoded(metadata: Metadata) -> str:
     return json.dumps([list(pair) for pair in metadata]) if metadata else ""
 
 
-def _decoded(meta: str) -> tuple[tuple[str, str], ...]:
+def _decoded(meta: str) -> Metadata:
     return tuple((str(k), str(v)) for k, v in json.loads(meta)) if meta else ()
 
 
@@ -116,6 +120,17 @@ class RedisPresence:
     ) -> None:
         kept = {"user": key, "token": token, "meta": _encoded(metadata)}
         await self.calls.eval(PUBLISH_METADATA, kept)
+
+    async def metadata(self, keys: Sequence[str]) -> dict[str, Metadata]:
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return {}
+        reply = await self.calls.eval(READ_METADATA, {"users": unique})
+        return {
+            key: _decoded(kept.decode())
+            for key, kept in zip(unique, reply, strict=True)
+            if kept
+        }
 
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
         unique = list(dict.fromkeys(keys))

@@ -43,14 +43,13 @@ from chatroom.core.model.changes.private import (
     PrivateConversation,
 )
 from chatroom.core.model.changes.transactions import (
-    KeepKey,
     KeyDoneError,
     KeyRecord,
     KeyUnused,
     SenderKeys,
+    TellSession,
 )
 from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateRedacted
-from chatroom.core.model.facts import Target
 from chatroom.redisclient.link import Written
 
 #: Operands: ``change`` (a private conversation's: a message appended,
@@ -87,6 +86,10 @@ KEEP = Script("private-keep", subjects=(AccountWaiting,))
 
 #: Operands: account. Every message waiting for it, now gone from Redis.
 TAKE = Script("private-take")
+
+#: Operands: ``change`` (a ``SenderKeys`` change resting on its key: kept
+#: alone, and a message between plain names told with it), ``held``.
+KEEP_KEY = scripts.KEEP_KEY
 
 
 #: Operands: ``conversation``, ``retention``, sender, key (room ''). A
@@ -147,13 +150,17 @@ class RedisConversations:
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, {"account": account}))
 
-    @applies(AccountWaiting, PrivateConversation)
+    @applies(AccountWaiting, PrivateConversation, SenderKeys)
     async def apply(self, change: DecidedChange) -> None:
         """A change of a conversation (``APPEND``: a message appended is
-        numbered, its ``id`` set), or of what waits for an absent account
-        (``KEEP``): one script each, which checks its premises, else
+        numbered, its ``id`` set), of what waits for an absent account
+        (``KEEP``), or of a sender's keys (``KEEP_KEY``, :meth:`_keep_key`):
+        one script each, which checks its premises, else
         :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         naming the one that failed."""
+        if isinstance(change.subject, SenderKeys):
+            await self._keep_key(change)
+            return
         if isinstance(change.subject, PrivateConversation):
             gone = PrivateRedacted("", "", "", "", "")  # for search
             operands = {"change": change, "retention": self.retention}
@@ -213,20 +220,44 @@ class RedisConversations:
             ):
                 appended.event.time = first.time  # when it was first sent
 
-    async def tell_held(
-        self, target: Target, event: PrivateMessage, keyed: KeyUnused
-    ) -> None:
-        """A keyed message between plain names (kept nowhere but its key)
-        behind ``--redis-replicas``: held beside its key (``KEEP_KEY``'s
+    async def _keep_key(self, change: DecidedChange) -> None:
+        """A keyed line's key kept alone (``KEEP_KEY``, in the server's
+        slot, where a private message's key is kept), and a message between
+        plain names (:class:`TellSession`) told in the same script, as
+        ``TELL`` tells one: told once, and its key kept with it, or neither
+        (``NO_SUCH_USER`` if its recipient's session holds the name no
+        longer). A key done already:
+        :class:`~chatroom.core.model.changes.transactions.KeyDoneError`.
+        Behind ``--redis-replicas`` a message told is held with its key
+        first (:meth:`_tell_held`)."""
+        told = change.of(TellSession)
+        if not told:
+            reply = await self.calls.eval(KEEP_KEY, {"change": change})
+            if reply[0] == b"KEYED":
+                raise key_done(reply)
+            return
+        (telling,) = told
+        if self.replication is not None:
+            await self._tell_held(change, telling)
+            return
+        name = telling.event.recipient
+        gone = {b"NO_SUCH_USER": lambda _: errors.no_such_user(name)}
+        await self.calls.call(KEEP_KEY, {"change": change}, refusals=gone)
+
+    async def _tell_held(self, change: DecidedChange, telling: TellSession) -> None:
+        """A message between plain names (kept nowhere but its key) behind
+        ``--redis-replicas``: held beside its key (``KEEP_KEY``'s
         ``held``), untold, until the node's ``WAIT`` says the replicas
-        have it; then told to ``target`` by ``PUBLISH_HELD`` (once whoever
-        asks; ``NO_SUCH_USER``, its key dropped, if the session is gone)
-        and confirmed again before this returns, as :meth:`_held`."""
-        change = DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
-        held = {"change": change, "held": 1, "event": codec.encode(event)}
-        told = {"user": target.key, "token": target.session}
+        have it; then told by ``PUBLISH_HELD`` (once whoever asks;
+        ``NO_SUCH_USER``, its key dropped, if the session is gone) and
+        confirmed again before this returns, as :meth:`_held`."""
+        keyed = change.premise(KeyUnused)
+        assert keyed is not None  # SenderKeys' one premise
+        event = telling.event
+        told = {"user": telling.user, "token": telling.session}
+        held = {"change": change, "held": 1}
         _, data = await self._say_held(
-            scripts.KEEP_KEY, held, keyed, event.text, target, **told
+            KEEP_KEY, held, keyed, event.text, event.recipient, **told
         )
         first = codec.decode(data)
         if isinstance(first, PrivateMessage):
@@ -238,21 +269,25 @@ class RedisConversations:
         operands: dict[str, Any],
         keyed: KeyUnused,
         text: str,
-        target: Target | None = None,
+        name: str = "",
         **said: str,
     ) -> tuple[str, bytes]:
         """The steps of a held keyed private message (``text``): ``script``
         holds it with its key (or answers the key done), the node's
         ``WAIT`` confirms that, ``PUBLISH_HELD`` says it (``said``: its
-        conversation, or the user and session told, ``target``), and a
+        conversation, or the user and session told, user ``name``), and a
         second ``WAIT`` confirms that. Its id (``""``: none) and data as
         said; ``KeyDoneError`` if it was said already (by the key's repeat
-        at once, or before), ``UNAVAILABLE`` if the replicas do not
+        at once, or before), ``NO_SUCH_USER`` if the session told holds
+        ``name`` no longer, ``UNAVAILABLE`` if the replicas do not
         confirm."""
         written = Written()
         confirm = partial(_confirmed, self.replication, written, text)
+        gone = {b"NO_SUCH_USER": lambda _: errors.no_such_user(name)}
         reply = await self.calls.eval(script, operands, written=written)
-        if reply[0] not in (b"KEYED", b"OK"):  # nothing held: nothing to confirm
+        if reply[0] in gone:  # nothing held: nothing to confirm
+            raise gone[reply[0]](reply)
+        if reply[0] not in (b"KEYED", b"OK"):
             change = operands["change"]
             raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
         await confirm()
@@ -260,8 +295,6 @@ class RedisConversations:
             done = key_done(reply)
             if not done.record.held or done.record.line != keyed.line:
                 raise done  # said already, or the key asked for another line
-        name = target.name if target is not None else ""
-        gone = {b"NO_SUCH_USER": lambda _: errors.no_such_user(name)}
         publish = {"room": "", "conversation": "", "user": "", "token": ""}
         publish.update(sender=keyed.sender, key=keyed.key, **said)
         reply = await self.calls.call(

@@ -37,7 +37,7 @@ from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.ageing import HistoryAgeing
 from chatroom.backends.redis.bridge import RedisBridge
-from chatroom.backends.redis.calls import MEMBERS_ONLY, key_done, published_nothing
+from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
@@ -139,11 +139,7 @@ from chatroom.core.model.changes.server import (
 from chatroom.core.model.changes.settings import (
     AccountIgnores,
 )
-from chatroom.core.model.changes.transactions import (
-    KeyDoneError,
-    KeyUnused,
-    SenderKeys,
-)
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ClusterConfig, ServerConfig
 from chatroom.core.model.events import (
     DepartureKind,
@@ -367,7 +363,6 @@ class RedisBackend:
             self.neighbours,
             self.message_steps,
             self.server,
-            self.conversations,
             self.cluster.node_id,
         )
 
@@ -1129,15 +1124,6 @@ class RedisBackend:
         departures of (:mod:`.endings`)."""
         await self._reports.sessions_ended(ending)
 
-    @applies(SenderKeys)
-    async def _apply_sender_keys(self, change: DecidedChange) -> None:
-        """One write (``KEEP_KEY``) in the server's slot, where a private
-        message's key is kept; a key done already answers
-        :class:`~chatroom.core.model.changes.transactions.KeyDoneError`."""
-        reply = await self.calls.eval(scripts.KEEP_KEY, {"change": change})
-        if reply[0] == b"KEYED":
-            raise key_done(reply)
-
     def _applier_table(self) -> dict[type, Applier]:
         """Which step applies a change of each subject, as each declares it
         (:func:`~chatroom.core.model.changes.base.applies`): the back-end's
@@ -1154,7 +1140,6 @@ class RedisBackend:
             self._apply_server_bans,
             self._apply_claim,
             by_nobody(self._apply_ignores),
-            by_nobody(self._apply_sender_keys),
         )
         stores = (
             self.hooks.apply,

@@ -461,10 +461,15 @@ SAY = Script("say", room_at="change", premises=(*SAID_ON, KeyUnused))
 KEY_RECORD = Script("key-record", room_at="room")
 #: ``KEY_RECORD`` in the server's slot: a private message's key.
 KEY_RECORD_PRIVATE = Script("key-record")
-#: Operands: change (a ``SenderKeys`` change resting on its key). A keyed
-#: line that stored nothing (a private message between plain names) keeps
-#: its key alone, with no event's id, in the server's slot (``key_keep``'s
-#: record); a key done already answers its record (``key_done``).
+#: Operands: change (a ``SenderKeys`` change resting on its key), held. A
+#: keyed line that stored nothing keeps its key alone, with no event's id,
+#: in the server's slot (``key_keep``'s record); a private message between
+#: plain names (its ``TellSession``) is told in the same script, as
+#: ``TELL`` tells one, or ``NO_SUCH_USER`` and nothing kept when the
+#: session told holds the name no longer; with ``held`` (behind
+#: ``--redis-replicas``) held with its key instead (``key_hold``), for
+#: ``PUBLISH_HELD_PRIVATE`` to tell. A key done already answers its record
+#: (``key_done``).
 KEEP_KEY = Script("keep-key")
 
 #: Operands: room (a room's key), sender, key. A keyed message ``SAY``

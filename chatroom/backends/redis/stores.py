@@ -45,10 +45,9 @@ from chatroom.core.infra.fanout import deliver_to
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery
 from chatroom.core.model import codec, errors
-from chatroom.core.model.changes.transactions import KeyRecord, KeyUnused
+from chatroom.core.model.changes.transactions import KeyRecord
 from chatroom.core.model.events import (
     Event,
-    PrivateMessage,
     PrivateRedacted,
     Renamed,
     RoomEvent,
@@ -234,34 +233,18 @@ class RedisBus:
         neighbours: RedisNeighbours,
         steps: RedisMessageSteps,
         server: RedisServer,
-        conversations: RedisConversations,
         node: str = "",
     ) -> None:
         self.calls = calls
         self.neighbours = neighbours
         self.steps = steps
         self.server = server
-        self.conversations = conversations
         #: This node's id (what its :class:`StandHere` says it is).
         self.node = node
 
-    async def tell(
-        self,
-        target: Target,
-        event: Event,
-        copy: CopyTo = NO_COPY,
-        keyed: KeyUnused | None = None,
-    ) -> None:
+    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
         """A private message (or an invitation) to its recipient's node, and
-        the sender's copy to its account's sessions on other nodes. A keyed
-        message between plain names (``keyed``) behind ``--redis-replicas``
-        is held with its key until they have it
-        (:meth:`RedisConversations.tell_held`)."""
-        held = keyed is not None and self.conversations.replication is not None
-        if held and isinstance(event, PrivateMessage):
-            assert keyed is not None
-            await self.conversations.tell_held(target, event, keyed)
-            return
+        the sender's copy to its account's sessions on other nodes."""
         await self.calls.call(
             scripts.TELL,
             {

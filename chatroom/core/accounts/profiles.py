@@ -50,7 +50,7 @@ from chatroom.core.model.changes.settings import AccountSettings, SetProfile
 from chatroom.core.model.events import ProfileChanged
 from chatroom.core.model.facts import Target
 from chatroom.core.model.member import Member
-from chatroom.core.model.presence import PresenceSteps
+from chatroom.core.model.presence import Metadata, PresenceSteps
 from chatroom.core.model.text import name_key
 from chatroom.core.policy.metadata_rule import (
     AVATAR,
@@ -59,9 +59,6 @@ from chatroom.core.policy.metadata_rule import (
     check_key,
     check_value,
 )
-
-#: What a session keeps of its own (key, value pairs), beside its presence.
-Metadata = tuple[tuple[str, str], ...]
 
 #: An uploaded file's address: the origin, then ``/files/<id>/<name>``.
 _AVATAR = re.compile(rf"^(https?://[^/\s]+)/files/({ID_PATTERN})/[^/\s]+$")
@@ -116,7 +113,7 @@ class Profiles:
         """The profile of the user called ``name``: its account's (the
         account it is signed in to, else the one registered as ``name``),
         then what its session keeps if it is connected (read here, or
-        with its presence on another node)."""
+        where its node published it: a session of any door)."""
         found = await self.find_user(name)
         account = found.account if found is not None else name_key(name)
         kept = profile_in(await self.settings.settings(account)) if account else {}
@@ -126,8 +123,8 @@ class Profiles:
         session = self.sessions.get(seat) if seat is not None else None
         if session is not None:
             return {**kept, **dict(session.metadata)}
-        there = (await self.presence.read([found.key])).get(found.key)
-        return {**kept, **dict(there.metadata)} if there is not None else kept
+        there = await self.presence.metadata([found.key])
+        return {**kept, **dict(there.get(found.key, ()))}
 
     async def own(self, member: Member) -> dict[str, str]:
         """The member's own profile: its account's, then what its session

@@ -62,7 +62,12 @@ from chatroom.core.model.changes.private import (
     PrivateConversation,
     PrivateKept,
 )
-from chatroom.core.model.changes.transactions import KeyUnused
+from chatroom.core.model.changes.transactions import (
+    KeepKey,
+    KeyUnused,
+    SenderKeys,
+    TellSession,
+)
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
@@ -149,11 +154,7 @@ class Tell(Protocol):
     devices on other nodes."""
 
     async def __call__(
-        self,
-        target: Target,
-        event: Event,
-        copy: CopyTo = NO_COPY,
-        keyed: KeyUnused | None = None,
+        self, target: Target, event: Event, copy: CopyTo = NO_COPY
     ) -> None: ...
 
 
@@ -309,6 +310,23 @@ async def append(
         raise
 
 
+def told_once(keyed: KeyUnused, found: Target, event: PrivateMessage) -> DecidedChange:
+    """``event``, kept nowhere (between plain names), told to ``found``'s
+    session in the step that keeps its key: resting on the key alone, so
+    that a repeat is answered from the key and told nobody again (a key
+    done already: ``KeyDoneError``); ``found``'s session gone meanwhile is
+    ``NO_SUCH_USER``, nothing kept."""
+    told = TellSession(found.key, found.session, event)
+    return DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(), told))
+
+
+def kept_alone(keyed: KeyUnused) -> DecidedChange:
+    """A keyed line that reached nobody (a message its recipient ignores,
+    answered as if told): its key kept alone, so that its repeat is
+    answered the same (a key done already: ``KeyDoneError``)."""
+    return DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
+
+
 def deleted(conversation: str, event_id: int) -> DecidedChange:
     """Message ``event_id`` of ``conversation`` deleted, resting on its
     being kept there still: a refusal means it was deleted (or trimmed)
@@ -374,9 +392,10 @@ class PrivateMessages:
         ``tags`` (an IRC ``NOTICE``, client-only tags) go with it; so does
         the sender's copy to ``copy``'s devices on other nodes, in the same
         step, once it is told or kept. ``txn``: a keyed line's, whose key
-        is kept with the message where it is kept (a key done already:
-        ``KeyDoneError``, nothing told); between plain names nothing is
-        kept, its key neither."""
+        is kept with the message where it is kept, else (between plain
+        names) in the step that tells it (:func:`told_once`), or alone for
+        a message its recipient ignores; a key done already:
+        ``KeyDoneError``, nothing told."""
         rules.check_text(text)
         found = await self._recipient(name)
         now = self.clock.seconds()
@@ -386,27 +405,32 @@ class PrivateMessages:
         event = PrivateMessage(
             sender.name, found.name, stamp, text, tags, account=sender.account_name
         )
+        keyed = None
+        if txn is not None:
+            keyed = transactions.premise(txn, sender, "@" + found.name, now)
         if found.account:
             ignoring = await self.records.ignores(found.account)
             if held_back(ignoring, event):
+                if keyed is not None:  # answered as if told, its repeat too
+                    await self.apply(kept_alone(keyed))
                 raise IgnoredError(event)
         bound = self.config.kept_private
         conversations = self.conversations
         if not found.online and await conversations.waiting(found.account) >= bound:
             raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
-        keyed = None
-        if txn is not None:
-            keyed = transactions.premise(txn, sender, "@" + found.name, now)
         if keeps(sender, found):
             await append(self.apply, key, event, found, sender.account, keyed)
             await self._read_up_to(sender, key, event)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
-                    # kept nowhere: its key goes with the telling (Bus.tell)
-                    told = None if event.id else keyed
-                    await self.tell(found, event, copy, told)
+                    if keyed is not None and not event.id:  # kept nowhere
+                        # between plain names: the sender, no account, has
+                        # no copy for other nodes (NO_COPY)
+                        await self.apply(told_once(keyed, found, event))
+                    else:
+                        await self.tell(found, event, copy)
                     return event
                 except ChatError as refused:
                     if refused.code != "NO_SUCH_USER" or not found.account:

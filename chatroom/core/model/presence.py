@@ -21,6 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+#: What a session keeps of its profile: (key, value) pairs
+#: (:mod:`chatroom.core.accounts.profiles`).
+Metadata = tuple[tuple[str, str], ...]
+
 
 @dataclass(frozen=True)
 class Presence:
@@ -55,4 +59,11 @@ class PresenceSteps(Protocol):
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
         """The presence of those of ``keys`` that are online and have one,
         by key: one call, however many."""
+        ...
+
+    async def metadata(self, keys: Sequence[str]) -> dict[str, Metadata]:
+        """What the sessions of those of ``keys`` that are online keep of
+        their profiles (published by a session of any door, with presence
+        or not: a plain name at the line door or the page too), by key,
+        for those that keep some: one call, however many."""
         ...

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import NamedTuple, Protocol
 
 from chatroom.core.infra.seats import Session
-from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.events import (
     Event,
     PrivateRedacted,
@@ -53,21 +52,10 @@ DeviceRow = tuple[int, str, float]
 class Bus(Protocol):
     """Events and news handed on, on every node, without being kept."""
 
-    async def tell(
-        self,
-        target: Target,
-        event: Event,
-        copy: CopyTo = NO_COPY,
-        keyed: KeyUnused | None = None,
-    ) -> None:
+    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
         """``event`` to the connected session ``target`` names
         (``NO_SUCH_USER`` if it is gone), and in the same step to
-        ``copy``'s devices on other nodes (the sender's copy). ``keyed``:
-        the key of a keyed private message kept nowhere (between plain
-        names), which the core keeps once it is told; a back-end whose
-        writes wait for replicas (Redis's ``--redis-replicas``) tells it
-        only once they have it and its key, and keeps the key in the step
-        that tells it (a key done already: ``KeyDoneError``)."""
+        ``copy``'s devices on other nodes (the sender's copy)."""
         ...
 
     async def tell_neighbours(

@@ -49,8 +49,9 @@ TXN = re.compile(r"[\x21-\x7e]{1,64}", re.ASCII)
 HISTORY_MAX = 200
 HISTORY_DEFAULT = 50
 #: Pages of :data:`HISTORY_MAX` events read at most for one history read
-#: (a bound on a request's cost: reading after a ``since`` goes forwards
-#: from it, so an old one answers its next messages, with ``more``).
+#: once a message is found (a bound on a request's cost: reading after a
+#: ``since`` goes forwards from it, so an old one answers its next
+#: messages, with ``more``).
 HISTORY_PAGES = 50
 #: What a line break may be in a post (a tab is text).
 _LINE_ENDS = str.maketrans("", "", "\r\n")
@@ -285,16 +286,21 @@ class BotAPI:
         more than ``limit`` is found or the newest is read: ``more`` is
         whether any is left after those answered. An old ``since`` starts
         at the oldest event kept (:meth:`_oldest_after`); at most
-        :data:`HISTORY_PAGES` pages are read: if ids are left unread then
-        (pages of other events: topics, tags-only messages), ``more`` is
-        true."""
+        :data:`HISTORY_PAGES` pages are read once a message is found: if
+        ids are left unread then (pages of other events: topics, tags-only
+        messages), ``more`` is true, and the next read asks from the last
+        message answered. Until one is found the read goes on (at most the
+        room's kept events, ``--retention``): an answer with ``more`` and
+        no message would give the bot no id to ask again with."""
         newest = await self._newest(member, room)
         first = await self._oldest_after(member, room, since, newest)
         events: list[StoredEvent] = []
         read: list[Message] = []
-        for _page in range(HISTORY_PAGES):
-            if first > newest or len(read) > limit:
-                break
+        pages = 0
+        while first <= newest and len(read) <= limit:
+            if pages >= HISTORY_PAGES and read:
+                break  # answered with "more": the next asks from the last
+            pages += 1
             last = min(first + HISTORY_MAX - 1, newest)
             page = await self.messages.room_history(
                 member, room, last - first + 1, last + 1

@@ -11,7 +11,6 @@ itself; each of these is told the seat the back-end knows it by.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -44,7 +43,7 @@ from chatroom.core.model import errors, multiline
 from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
 from chatroom.core.model.changes.messages import Announce, Append
 from chatroom.core.model.changes.rooms import QuietAmong
-from chatroom.core.model.changes.transactions import KeepKey, KeyDoneError, SenderKeys
+from chatroom.core.model.changes.transactions import KeyDoneError
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
@@ -626,19 +625,13 @@ class MessageService:
         """``/txn KEY /msg USER TEXT``: :meth:`private_message` once per key,
         answered the message sent (None: a repeat, nothing sent again) and
         its acknowledgement, naming the conversation ``@USER`` and the
-        message's id there (``-``: kept nowhere, between plain names).
-        A message kept nowhere keeps its key alone (a change of its
-        :class:`SenderKeys`), read
-        before a plain name's message is sent, so that a repeat is
-        answered, not told again."""
+        message's id there (``-``: kept nowhere, between plain names). The
+        key goes with the change that tells or keeps the message
+        (:meth:`PrivateMessages.send`): a repeat is answered from it, told
+        nobody again."""
         txn = transactions.asked(key, "msg", target, text)
         assert txn is not None
         session = self.identities.session(member)
-        if not session.account:  # its message may be kept nowhere: its key is
-            sender = transactions.sender_of(session)
-            record = await self.messages.key_record(sender, key, "@" + target)
-            if record is not None and not record.held:  # held: said by its send
-                return None, transactions.answer(txn, record)
         try:
             event = await self.private_message(member, target, text, txn=txn)
         except KeyDoneError as kept:
@@ -649,16 +642,6 @@ class MessageService:
             read = self.messages.key_record
             place = "@" + target
             return None, await transactions.recalled(read, txn, session, place, refusal)
-        if not event.id:  # told, kept nowhere (between plain names): the key is
-            conversation = "@" + event.recipient
-            now = self.clock.seconds()
-            keyed = transactions.premise(txn, session, conversation, now)
-            # kept already by the telling itself (Bus.tell's keyed), or by
-            # the same key sent at once elsewhere: its record stands
-            with contextlib.suppress(KeyDoneError):
-                await self.apply(
-                    DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
-                )
         return event, transactions.done(txn, "@" + event.recipient, event.id)
 
     async def private_message(

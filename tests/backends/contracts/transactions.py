@@ -15,7 +15,14 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.messages.private import told_once
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import PrivateMessage
+from chatroom.core.model.facts import Target
 from tests.backends.contracts.rich import RichRoom, id_of
+from tests.backends.contracts.say_premises import PremisesBase
 
 
 class TransactionContract(RichRoom):
@@ -162,6 +169,101 @@ class TransactionContract(RichRoom):
         self.assertTrue((yield self.expect(bob, "PRIVMSG alice bob ")).endswith("psst"))
         alice.say("/txn pm1 /msg bob psst")
         self.assertEqual((yield self.expect(alice, "ACK pm1 ")), ack)
+        alice.say("/msg bob after")
+        after = yield self.expect(bob, "PRIVMSG alice bob ")
+        self.assertTrue(after.endswith(" after"), after)
+
+    @defer.inlineCallbacks
+    def test_a_keyed_message_to_one_who_ignores_its_sender(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob's account ignores alice: her keyed ``/msg bob`` is answered
+        ``ACK K @bob -`` as if told, and its repeat alike; the key is
+        kept (another line with it is ``TXN_REUSED``); bob hears none of
+        it, and her next message once he no longer ignores her."""
+        alice, bob, _carol = yield self.rich_room()
+        bob.say("/register a-long-enough-password")
+        yield self.expect(bob, "REGISTERED bob")
+        bob.say("/ignore alice")
+        yield self.expect(bob, "IGNORED alice")
+        alice.say("/txn pm2 /msg bob psst")
+        ack = yield self.expect(alice, "ACK pm2 ")
+        self.assertEqual(ack, "ACK pm2 @bob -")
+        alice.say("/txn pm2 /msg bob psst")
+        self.assertEqual((yield self.expect(alice, "ACK pm2 ")), ack)
+        yield self.refusal(alice, "/txn pm2 /msg bob other words", "TXN_REUSED")
+        bob.say("/unignore alice")
+        yield self.expect(bob, "UNIGNORED alice")
+        alice.say("/msg bob after")
+        after = yield self.expect(bob, "@")
+        self.assertTrue(after.endswith(" after"), after)
+        self.assertEqual([line for line in bob.lines if "psst" in line], [])
+
+
+class KeyedTellContract(PremisesBase):
+    """A keyed private message between plain names, kept nowhere but its
+    key, as the core decides it (:func:`told_once`): one change of the
+    sender's keys, told and its key kept by the back-end's ``apply`` in
+    one step, or neither."""
+
+    #: alice's key ``pm1``, as ``/txn pm1 /msg bob psst`` decides it (its
+    #: line's fingerprint: a hash, as :func:`transactions.asked` makes it).
+    KEYED = KeyUnused("~alice", "pm1", "5eed0f1a", "@bob", 0.0)
+
+    def told(self, session: str, text: str = "psst") -> DecidedChange:
+        """alice's keyed message to bob, told to bob's session ``session``."""
+        said = PrivateMessage("alice", "bob", "2026-11-26 10:00:00", text)
+        return told_once(self.KEYED, Target("bob", session=session), said)
+
+    def record(self) -> defer.Deferred[Any]:
+        """What alice's key ``pm1`` did, as kept (None: nothing)."""
+        read = self.core().backend.messages.key_record("~alice", "pm1", "@bob")
+        return self.done(read)
+
+    @defer.inlineCallbacks
+    def test_told_once_and_its_repeat_answered_from_its_key(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Applied, bob is told it and the key is kept with no id; applied
+        again, it is the key's record (:class:`KeyDoneError`), and bob is
+        told nothing more: the next line he hears is alice's plain one."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        token = self.seat("bob")[1].token
+        yield self.done(self.core().backend.apply(self.told(token)))
+        heard = yield self.expect(bob, "PRIVMSG alice bob ")
+        self.assertTrue(heard.endswith(" psst"), heard)
+        record = yield self.record()
+        self.assertEqual(
+            (record.line, record.target, record.id), (self.KEYED.line, "@bob", "")
+        )
+        again = self.done(self.core().backend.apply(self.told(token, "psst again")))
+        done = yield self.assertFailure(again, KeyDoneError)
+        self.assertEqual(done.record.target, "@bob")
+        self.assertEqual(done.record.id, "")
+        alice.say("/msg bob after")
+        after = yield self.expect(bob, "PRIVMSG alice bob ")
+        self.assertTrue(after.endswith(" after"), after)
+
+    @defer.inlineCallbacks
+    def test_to_a_session_gone_it_is_no_such_user_and_keeps_no_key(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Decided on bob's session, applied once he has quit and come back
+        on another: ``NO_SUCH_USER``, the new bob told nothing, the key not
+        kept; decided again on his session now, he is told it once."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        gone = self.seat("bob")[1].token
+        bob.say("/quit")
+        yield self.expect(alice, "PART tea bob")
+        bob = yield self.connect("bob")
+        applying = self.done(self.core().backend.apply(self.told(gone)))
+        refused = yield self.assertFailure(applying, ChatError)
+        self.assertEqual(refused.code, "NO_SUCH_USER")
+        self.assertIsNone((yield self.record()))
+        now = self.seat("bob")[1].token
+        yield self.done(self.core().backend.apply(self.told(now, "now")))
+        heard = yield self.expect(bob, "PRIVMSG alice bob ")
+        self.assertTrue(heard.endswith(" now"), heard)
         alice.say("/msg bob after")
         after = yield self.expect(bob, "PRIVMSG alice bob ")
         self.assertTrue(after.endswith(" after"), after)

@@ -10,11 +10,20 @@ from chatroom.backends.local.store import MemoryStore
 from chatroom.backends.local.transactions import PRUNE_INTERVAL, KeptKeys
 from chatroom.core.model.changes.transactions import KEY_SECONDS, KeyUnused
 from tests.backends.contracts.handler import CONFIG
-from tests.backends.contracts.transactions import TransactionContract
+from tests.backends.contracts.transactions import (
+    KeyedTellContract,
+    TransactionContract,
+)
 from tests.support import FakeClient, StoreFileTestCase, local_server
 
 
 class LocalRegistryTransactionTests(TransactionContract, unittest.TestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = local_server(CONFIG, self.clock)
+
+
+class LocalKeyedTellTests(KeyedTellContract, unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.server = local_server(CONFIG, self.clock)

@@ -318,6 +318,21 @@ class LongHistory(APITestCase):
             [text for page in pages for text in page], [f"m{n}" for n in range(450)]
         )
 
+    def test_a_long_run_of_other_events_is_read_through(self) -> None:
+        """Past the most a read reads back once it found a message (two
+        pages of 200 here), 450 topic changes in a row and then one
+        message: ``since 0`` answers the message, not an empty page with
+        ``more`` that leaves the bot no id to ask again with."""
+        self.patch(bot_api, "HISTORY_PAGES", 2)
+        self.server.config = replace(self.config, retention=10_000)
+        chat_core(self.server).reconfigure(self.server.config)
+        self.call("POST", "rooms/tea/join")
+        for n in range(450):
+            self.bob.send(f"/topic t{n}")
+        self.bob.send("at last")
+        self.alice.received()
+        self.assertEqual(self.read_all("0", 50), [["at last"]])
+
     def test_a_since_before_the_oldest_kept_starts_there(self) -> None:
         """A room that keeps its newest 100 events: ``since 0`` (its first
         400 events gone) answers from the oldest kept, in pages, to the

@@ -2,7 +2,8 @@
 
 ``/txn KEY LINE`` (docs/protocol.md, *Saying it once*) does LINE once per
 key of its sender. The change LINE is decided as (a message appended, an
-edit, a reaction, a private message kept) rests on one more premise,
+edit, a reaction, a private message kept, or one between plain names
+told: :class:`SenderKeys`) rests on one more premise,
 :class:`KeyUnused`: the sender has done nothing with that key yet. A
 back-end checks it first, before any other, in the same step (the same
 SQLite commit, the same Lua script) that applies the change, and applying
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatroom.core.model.changes.base import Operation, Premise, Subject, declare
+from chatroom.core.model.events import PrivateMessage
 
 #: How long a key is kept once done, at least (seconds): a day, as Synapse
 #: keeps a transaction id; clients stop sending a line again well before.
@@ -71,8 +73,8 @@ class SenderKeys(Subject):
     """Sender ``sender``'s transaction keys themselves (as
     :class:`KeyUnused` names a sender), for a keyed line that stores
     nothing else: a private message between plain names, told and kept
-    nowhere, keeps its key alone so that a repeat is answered, not told
-    again."""
+    nowhere (:class:`TellSession`), or one its recipient ignores, keeps
+    its key alone so that a repeat is answered, not told again."""
 
     sender: str
 
@@ -83,4 +85,22 @@ class KeepKey(Operation):
     event's id."""
 
 
-declare(SenderKeys, operations=(KeepKey,), premises=(KeyUnused,))
+@dataclass(frozen=True)
+class TellSession(Operation):
+    """Private message ``event``, kept nowhere (between plain names), told
+    to user ``user`` (a name key) while session ``session`` (its token)
+    holds the name, at every device of it, as the bus tells one: in the
+    step that keeps the change's key, so that the message is told once
+    and its repeat answered from the key, never told again. A session
+    that holds the name no longer is ``NO_SUCH_USER``, and nothing is
+    applied (the key is not kept). A back-end whose writes wait for
+    replicas (Redis behind ``--redis-replicas``) tells it only once they
+    have the key, and marks the key told in the step that tells it
+    (docs/scaling.md, *The Sentinel constraint*)."""
+
+    user: str
+    session: str
+    event: PrivateMessage
+
+
+declare(SenderKeys, operations=(KeepKey, TellSession), premises=(KeyUnused,))
