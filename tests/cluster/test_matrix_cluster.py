@@ -159,3 +159,34 @@ class MatrixClusterTests(ClusterTestCase):
         bob.say("/who general")
         yield bob.expect_line("MEMBERS general")
         self.assertEqual(comings_and_goings(bob.lines, joined, "mxdan"), [])
+
+    @defer.inlineCallbacks
+    def test_a_matrix_user_who_leaves_is_let_go_on_every_node(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """mxdan, seated on both nodes (node B started after he joined
+        through node A), leaves the portal: bob hears him part once, and
+        neither node keeps a device of his, so no node holds his name."""
+        node_a = yield self.node(*self.bridge(self.http_a))
+        bob, dan, room_id, _ = yield self.bob_and_mxdan(node_a)
+        node_b = yield self.node(*self.bridge(free_port()))
+        standing_a = node_a.server.registry.standing
+        standing_b = node_b.server.registry.standing
+
+        def seated_on_b() -> defer.Deferred[bool]:
+            seat = standing_b.find("mxdan:localhost")
+            return defer.succeed(seat is not None and "general" in seat.rooms)
+
+        yield until(seated_on_b, 30, "node B seats mxdan")
+        yield threads.deferToThread(dan.leave, room_id)
+        yield bob.expect_line("PART general mxdan:localhost")
+
+        def let_go_everywhere() -> defer.Deferred[bool]:
+            return defer.succeed(
+                standing_a.find("mxdan:localhost") is None
+                and standing_b.find("mxdan:localhost") is None
+            )
+
+        yield until(let_go_everywhere, 30, "mxdan let go on both nodes")
+        parts = [line for line in bob.lines if line.startswith("PART general mxdan")]
+        self.assertEqual(len(parts), 1, parts)
