@@ -37,6 +37,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
+from chatroom.core.model.bridged import is_bridged_name
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
     Departure,
@@ -75,11 +76,18 @@ class StandingMember:
     views_every_room = True
     starts_blank = False
 
-    def __init__(self, name: str, on_gone: Callable[[StandingMember], None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        on_gone: Callable[[StandingMember], None],
+        on_roomless: Callable[[StandingMember], None] = lambda member: None,
+    ) -> None:
         self.name: str | None = name
         self.listeners: list[Listener] = []
         self.endings: list[Ending] = []
         self.on_gone = on_gone
+        #: Told when a departure leaves it in no room.
+        self.on_roomless = on_roomless
         self.gone = False
         #: The keys of the rooms its listeners were told it is in.
         self.rooms: set[str] = set()
@@ -102,10 +110,13 @@ class StandingMember:
         return stop
 
     def deliver(self, event: Event) -> None:
-        if isinstance(event, Departure) and event.user == self.name:
+        own = isinstance(event, Departure) and event.user == self.name
+        if isinstance(event, Departure) and own:
             self.rooms.discard(name_key(event.room))  # its own: kicked, or gone
         for listener in list(self.listeners):
             listener(event)
+        if own and not self.rooms:
+            self.on_roomless(self)
 
     def own_departure(self, room: str, reason: str, kind: DepartureKind) -> None:
         """The account is out of ``room`` (its own leave, another device's,
@@ -235,7 +246,7 @@ class StandingMembers:
         return member
 
     async def _stand_up(self, name: str, key: str) -> StandingMember:
-        member = StandingMember(name, self._gone)
+        member = StandingMember(name, self._gone, self._roomless)
         try:
             await self.claim(member, name, key)
         except ChatError:
@@ -254,6 +265,23 @@ class StandingMembers:
         if self.members.get(key) is member:
             del self.members[key]
         self.clock.callLater(0, self.release, member, "connection lost")
+
+    def _roomless(self, member: StandingMember) -> None:
+        """A departure left ``member`` in no room. A Matrix user stands
+        only while in a portal's room: when it leaves its last one through
+        another node (``left_elsewhere``), or is put out of it, its device
+        here goes too (in the next turn, once its departure is told), so no
+        node holds its name with no room. A bot stands while it has API
+        calls to answer, its streams among them, in a room or not: it
+        stays."""
+        if member.name and is_bridged_name(member.name):
+            self.clock.callLater(0, self._let_go_roomless, member)
+
+    def _let_go_roomless(self, member: StandingMember) -> None:
+        """``member`` goes if it is still this account's here and still in
+        no room (not seated again meanwhile)."""
+        if self.find(member.name or "") is member and not member.rooms:
+            self.let_go(member.name or "", "left")
 
     def add_source(self, source: Source) -> None:
         """``source`` names accounts that stand (read at each start)."""
