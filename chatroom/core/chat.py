@@ -39,12 +39,13 @@ from chatroom.core.moderation import admin
 from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy import rules
+from chatroom.core.policy.flood import RulesOf, SharedSpeakerLimits
 from chatroom.core.rooms.entries import Entries
 from chatroom.core.rooms.slash_commands import SlashCommands
 from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
-from chatroom.core.services.bot_api import BotAPI
+from chatroom.core.services.bot_api import FLOOD_COUNTED_AS, BotAPI
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
@@ -158,7 +159,14 @@ class ChatCore(Generic[B]):
         #: The standing members' hand-over as the node stops (:meth:`stop`),
         #: which :meth:`detach` waits for.
         self.handing_over: Deferred[None] | None = None
-        self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages, streams)
+        self.bot_api = BotAPI(
+            self.standing,
+            self.sessions,
+            rooms,
+            messages,
+            streams,
+            SharedSpeakerLimits(RulesOf(self, clock), backend.apply, FLOOD_COUNTED_AS),
+        )
 
     async def _bots_in_rooms(self) -> list[str]:
         """The bots that stand in rooms (their accounts remember some): at

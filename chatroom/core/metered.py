@@ -237,6 +237,7 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "history": "api_history",
             "open_stream": "api_stream_open",
             "stream_ended": "api_stream_ended",
+            "take_turn": "api_take_turn",
         },
     ),
     "slash_commands": (

@@ -23,8 +23,12 @@ from chatroom.core.accounts.markers import PlainMarkers
 from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
-from chatroom.core.bridging.appservice import Homeserver, MatrixBridge, Pinger
-from chatroom.core.bridging.flood import SharedSpeakerLimits
+from chatroom.core.bridging.appservice import (
+    FLOOD_COUNTED_AS,
+    Homeserver,
+    MatrixBridge,
+    Pinger,
+)
 from chatroom.core.bridging.seating import MatrixSeats
 from chatroom.core.bridging.sender import Sender
 from chatroom.core.calls.service import Calls
@@ -43,7 +47,7 @@ from chatroom.core.model.letters import LinkBase, Mailer
 from chatroom.core.model.member import Member
 from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
-from chatroom.core.policy.flood import RulesOf
+from chatroom.core.policy.flood import RulesOf, SharedSpeakerLimits
 from chatroom.core.rooms.creation import CreationLimit
 from chatroom.core.rooms.departures import Departures
 from chatroom.core.rooms.entries import Entries
@@ -583,5 +587,5 @@ def compose_bridge(
         seating,
         backend.server.find_user,
         core.messages.paste,
-        SharedSpeakerLimits(RulesOf(core, core.clock), backend.apply),
+        SharedSpeakerLimits(RulesOf(core, core.clock), backend.apply, FLOOD_COUNTED_AS),
     )

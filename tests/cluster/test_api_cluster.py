@@ -4,7 +4,8 @@ two, it is a member at node one (``JOIN`` there, ``/who`` lists it with no
 connection anywhere), its post through node two is seen
 at node one with its id, the same ``txn`` posted again through node one
 answers that id and time and says nothing, and node one's event stream
-gets what is said at node two.
+gets what is said at node two. Its flood limits are counted over both
+nodes: through two it has the rate it has through one.
 
 The API resource is each node's own (as its ``--http`` door serves it),
 driven with twisted.web's ``DummyRequest`` over the nodes' real reactor.
@@ -13,7 +14,7 @@ driven with twisted.web's ``DummyRequest`` over the nodes' real reactor.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from io import BytesIO
 from typing import Any, cast
 
@@ -48,13 +49,18 @@ def request(
     return made
 
 
+def finished(made: DummyRequest) -> Callable[[], defer.Deferred[bool]]:
+    """Whether request ``made`` is answered, for :func:`until`."""
+    return lambda: defer.succeed(bool(made.finished))
+
+
 @defer.inlineCallbacks
 def answered(
     api: BotAPIResource, token: str, method: str, path: str, body: Any = None
 ) -> Generator[Any, Any, Any]:
     """A call's JSON answer, once it came."""
     made = request(api, token, method, path, body)
-    yield until(lambda: defer.succeed(made.finished), 10, f"{method} {path}")
+    yield until(finished(made), 10, f"{method} {path}")
     return json.loads(b"".join(made.written))
 
 
@@ -227,3 +233,34 @@ class APIOnTwoNodes(ClusterTestCase):
         yield answered(api_of(two), token, "POST", "rooms/general/leave")
         left = yield bob.expect(lambda line: line.startswith("PART general robot"))
         self.assertEqual(left, "PART general robot left")
+
+
+class RateLimitedOnTwoNodes(ClusterTestCase):
+    timeout = 60
+
+    @defer.inlineCallbacks
+    def test_a_bots_requests_through_both_nodes_count_together(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``--rate 1 --burst 5``: a bot's quick requests, alternating
+        between the two nodes, are five in any five seconds in all (not
+        five a node): the sixth and those after are ``429`` at either
+        node, with ``Retry-After``."""
+        one, two = yield self.start_nodes(2, "--rate", "1", "--burst", "5")
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        apis = [api_of(one), api_of(two)]
+        answers = []
+        for n in range(10):
+            call = request(apis[n % 2], token, "GET", "me")
+            yield until(finished(call), 10, f"request {n}")
+            answers.append(call)
+        # DummyRequest leaves a code never set (an answer's 200) as None.
+        codes = [call.responseCode or 200 for call in answers]
+        self.assertEqual(codes, [200] * 5 + [429] * 5)
+        refused = answers[-1]
+        self.assertEqual(json.loads(b"".join(refused.written))["error"], "RATE_LIMITED")
+        [wait] = refused.responseHeaders.getRawHeaders(b"retry-after", [])
+        self.assertTrue(1 <= int(wait) <= 5, wait)

@@ -37,7 +37,6 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core.bridging.flood import SharedSpeakerLimits
 from chatroom.core.bridging.store import (
     EVENTS,
     FROM_MATRIX,
@@ -79,6 +78,7 @@ from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.text import name_key, without_control_characters
 from chatroom.core.policy import amending, reactions
+from chatroom.core.policy.flood import SharedSpeakerLimits
 from chatroom.core.policy.moderation import Actor
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
@@ -98,6 +98,9 @@ FORBIDDEN = "M_FORBIDDEN"
 #: reply, a reaction). Membership and redactions are not counted: a drop
 #: would leave the two sides disagreeing about who is in and what is kept.
 FLOOD_COUNTED = frozenset({"m.room.message", "m.reaction"})
+#: The Matrix users' flood counts are kept as ``matrix-flood:<name key>``
+#: (:class:`~chatroom.core.policy.flood.SharedSpeakerLimits`).
+FLOOD_COUNTED_AS = "matrix-flood"
 
 #: How many events' flood verdicts are kept while their relay is not yet
 #: noted as done (:attr:`MatrixBridge.verdicts`): past it, the oldest go.
@@ -324,7 +327,7 @@ class MatrixBridge:
         speak: a seated member's message, through the messages' service
             (its ``paste``): the room's rules apply.
         limits: each Matrix user's flood limits (``--burst``, ``--rate``),
-            counted for every node.
+            counted for every node, as :data:`FLOOD_COUNTED_AS`.
         """
         self.settings = settings
         self.clock = clock

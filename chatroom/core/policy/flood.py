@@ -6,12 +6,11 @@ A bucket is one float, the time it is full again (its tokens are
 a line asks, from the injected clock: no timer, O(1) a line.
 :class:`FloodRules` keeps the limits and does that reckoning. A door's
 connection keeps its own bucket and holds a line past it
-(:class:`chatroom.doors.base.flood.FloodGate`, "fake lag"); a bot at the
-REST API, speaking through no connection, has a bucket in
-:class:`SpeakerLimits`, by name, and what is past it is refused rather
-than held. A Matrix user's lines, which may come in through any node, are
-counted for the whole cluster under the same rules
-(:mod:`chatroom.core.bridging.flood`).
+(:class:`chatroom.doors.base.flood.FloodGate`, "fake lag"). A bot at the
+REST API and a Matrix user through the bridge speak through no connection
+and may come in through any node: their lines are counted for the whole
+cluster under the same rules (:class:`SharedSpeakerLimits`, by name), and
+what is past them is refused rather than held.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatroom.core.infra.throttle import SharedWindowLimit
+from chatroom.core.model.changes.base import Apply
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.text import name_key
 
@@ -109,30 +110,44 @@ class FloodRules:
 FULL = 0.0
 
 
-class SpeakerLimits:
-    """Each speaker's bucket on this node, for those who speak through no
-    door's connection (a bot at the REST API), under the flood control's
-    rules (the server's, which a reload changes in place): ``--burst`` at
-    once, then ``--rate`` a second (none with ``--rate 0``). What is past
-    them is refused, not queued: the REST API answers ``429``."""
+class SharedSpeakerLimits:
+    """Each speaker's flood limits for every node, for those who speak
+    through no door's connection and may come in through any node (a bot
+    at the REST API, a Matrix user through the bridge): at most
+    ``--burst`` lines in any ``--burst`` / ``--rate`` seconds (a sliding
+    window: the same burst and, over time, the same rate as a bucket at a
+    door; none with ``--rate 0``), counted as registrations are bounded
+    (:class:`chatroom.core.infra.throttle.SharedWindowLimit`), each line
+    through the back-end's one write (Redis, on its own clock, for every
+    node; this process's memory on one server). What is past them is
+    refused, not queued: the REST API answers ``429``."""
 
-    def __init__(self, rules: Callable[[], FloodRules]) -> None:
+    def __init__(
+        self, rules: Callable[[], FloodRules], count: Apply, counted_as: str
+    ) -> None:
+        """Args:
+        rules: the server's flood rules, as they are at each call (a
+            reload's limits from the next line on).
+        count: where the counts are kept (the back-end's one write).
+        counted_as: the counts' keys are ``<counted_as>:<name key>``, one
+            name for each kind of speaker.
+        """
         self.rules = rules
-        #: When each speaker's bucket is full again, by name key.
-        self.full_at: dict[str, float] = {}
+        self.count = count
+        self.counted_as = counted_as
 
-    def take(self, speaker: str) -> float:
-        """A line's token from ``speaker``'s bucket: 0 if it had one, else
-        the seconds until it will (nothing taken)."""
-        rules, key = self.rules(), name_key(speaker)
-        taken = rules.take(self.full_at.get(key, FULL))
-        if taken is None:
-            return max(rules.wait(self.full_at[key]), 0.001)
-        self.full_at[key] = taken
-        if len(self.full_at) > 1024:  # the full buckets forgotten
-            now = rules.clock.seconds()
-            self.full_at = {k: t for k, t in self.full_at.items() if t > now}
-        return 0.0
+    async def take(self, speaker: str) -> float:
+        """One of ``speaker``'s lines counted: 0 if it is within the
+        limits, else the seconds until one will be (the oldest line
+        counted leaves the window; nothing counted)."""
+        rules = self.rules()
+        if rules.rate <= 0:
+            return 0.0
+        burst = int(rules.full)
+        window = SharedWindowLimit(
+            burst, burst / rules.rate, self.count, self.counted_as
+        )
+        return await window.take(name_key(speaker))
 
 
 class Configured(Protocol):
@@ -146,7 +161,7 @@ class Configured(Protocol):
 class RulesOf:
     """The flood rules of ``holder.config`` as it is at each call (a
     reload's limits from the next line on): one :class:`FloodRules` kept
-    up to date, for a :class:`SpeakerLimits` (or the Matrix users' limits)."""
+    up to date, for a :class:`SharedSpeakerLimits`."""
 
     def __init__(self, holder: Configured, clock: IReactorTime) -> None:
         self.holder = holder

@@ -9,7 +9,9 @@ line door's. What is the API's own is here, once: what a post may hold
 (its lines, as ``/paste`` bounds them), its ``txn`` made a key of the
 "Exactly once" mechanism (:mod:`chatroom.core.messages.transactions`), and
 history read *since* an id (the messages as they now read: an edit's new
-text, a redacted one left out). Its event streams are counted by
+text, a redacted one left out), and each request's turn under the bot's
+flood limits (:meth:`BotAPI.take_turn`), counted over every node: through
+two nodes a bot has the rate it has through one. Its event streams are counted by
 :mod:`chatroom.core.services.streams` (at most ``--max-devices`` open at
 once over every node), which the door asks to open one and tells when
 one ends.
@@ -34,6 +36,7 @@ from chatroom.core.model.events import (
 )
 from chatroom.core.model.multiline import MULTILINE_TAG, lines_of, said_lines
 from chatroom.core.model.text import has_control_characters, name_key
+from chatroom.core.policy.flood import SharedSpeakerLimits
 from chatroom.core.rooms.roominfo import Roster
 from chatroom.core.rooms.standing import StandingMember, StandingMembers
 from chatroom.core.services.messages import MessageService
@@ -53,6 +56,9 @@ HISTORY_DEFAULT = 50
 #: ``since`` goes forwards from it, so an old one answers its next
 #: messages, with ``more``).
 HISTORY_PAGES = 50
+#: The bots' flood counts are kept as ``api-flood:<name key>``
+#: (:class:`~chatroom.core.policy.flood.SharedSpeakerLimits`).
+FLOOD_COUNTED_AS = "api-flood"
 #: What a line break may be in a post (a tab is text).
 _LINE_ENDS = str.maketrans("", "", "\r\n")
 
@@ -158,12 +164,24 @@ class BotAPI:
         rooms: RoomService,
         messages: MessageService,
         streams: EventStreams,
+        limits: SharedSpeakerLimits,
     ) -> None:
+        """``limits``: each bot's flood limits, counted for every node as
+        :data:`FLOOD_COUNTED_AS`."""
         self.standing = standing
         self.sessions = sessions
         self.rooms = rooms
         self.messages = messages
         self.streams = streams
+        self.limits = limits
+
+    async def take_turn(self, bot: str) -> float:
+        """One request of ``bot`` counted as one line of a user against
+        its flood limits (``--burst`` in any ``--burst`` / ``--rate``
+        seconds, over every node): 0 if it is within them, else the
+        seconds until the oldest one counted leaves the window (this one
+        not counted: the API refuses it, never queues it)."""
+        return await self.limits.take(bot)
 
     async def member(self, bot: str) -> StandingMember:
         """The bot's standing member here (stood up at its first call)."""

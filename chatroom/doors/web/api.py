@@ -12,9 +12,11 @@ The API is a door like the others, and a thin one: each call is the
 core's (:mod:`chatroom.core.services.bot_api`), which makes the bot's
 requests through its standing member on this node
 (:mod:`chatroom.core.rooms.standing`). Each request counts as one line of
-a user against flood control (``--burst`` at once, then ``--rate`` a
-second, per bot on this node), refused ``429`` with ``Retry-After`` past
-it, never queued.
+a user against flood control, counted for the bot over every node
+(:meth:`~chatroom.core.services.bot_api.BotAPI.take_turn`: ``--burst`` in
+any ``--burst`` / ``--rate`` seconds), refused ``429`` past it with
+``Retry-After`` the seconds until its oldest request counted leaves the
+window, never queued.
 
 ======  ================================  =====================================
 GET     ``/api/v1/me``                    ``{"name", "bot", "owner", "rooms"}``
@@ -52,7 +54,6 @@ from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import Departure, Event, Joined, Message
 from chatroom.core.model.multiline import MULTILINE_TAG
 from chatroom.core.model.text import name_key
-from chatroom.core.policy.flood import RulesOf, SpeakerLimits
 from chatroom.core.services.bot_api import (
     HISTORY_DEFAULT,
     HISTORY_MAX,
@@ -165,7 +166,6 @@ class BotAPIResource(Resource):
         super().__init__()
         self.chat = server
         self.tokens = tokens or self.bot_of_token
-        self.limits = SpeakerLimits(RulesOf(server, server.clock))
 
     def render(self, request: Request) -> bytes | int:
         parts = [p.decode("utf-8", "replace") for p in request.postpath or []]
@@ -192,7 +192,7 @@ class BotAPIResource(Resource):
                 "not a method of this endpoint",
                 {"allow": allowed},
             )
-        wait = self.limits.take(bot.name)
+        wait = await self.chat.registry.bot_api.take_turn(bot.name)
         if wait:
             seconds = max(1, math.ceil(wait))
             raise RefusedError(

@@ -349,21 +349,28 @@ class RateLimited(APITestCase):
     config = ServerConfig(rate=1, burst=5)
 
     def test_past_the_burst_429_with_retry_after(self) -> None:
+        """Five requests in any five seconds (``--burst`` / ``--rate``):
+        ``Retry-After`` is the time until the oldest counted leaves the
+        window, and one more goes then, not before."""
         self.call("POST", "rooms/tea/join")  # one of the five
         self.bob.received()
+        self.clock.advance(2)
         answers = [
             self.call("POST", "rooms/tea/messages", {"text": f"n{n}"}) for n in range(6)
         ]
         self.assertEqual([a.status for a in answers], [200] * 4 + [429] * 2)
         refused = answers[-1]
         self.assertEqual(refused.json["error"], "RATE_LIMITED")
-        self.assertEqual(refused.header("retry-after"), "1")
-        self.assertEqual(refused.json["retry_after"], 1)
+        self.assertEqual(refused.header("retry-after"), "3")
+        self.assertEqual(refused.json["retry_after"], 3)
         self.assertEqual(len(self.bob.received()), 4)
-        self.clock.advance(1)
+        self.clock.advance(2.5)
+        self.assertEqual(self.call("GET", "me").status, 429)
+        self.clock.advance(0.5)
         self.assertEqual(
             self.call("POST", "rooms/tea/messages", {"text": "ok"}).status, 200
         )
+        self.assertEqual(self.call("GET", "me").status, 429)
 
     def test_a_reload_changes_the_limits(self) -> None:
         """``--rate 0`` on a reload: no limit from the next request on."""
