@@ -245,20 +245,30 @@ class RoomsOnEveryPrimaryTests(RoutedTestCase):
     def test_a_call_waits_for_the_subscriber_of_its_shard(self):
         """A call whose reply says nothing of its events (``WHO``) returns
         once the subscriber link of the shard that ran it has caught up: a
-        ``PING`` on that primary's subscriber link, none on the others'."""
+        ``PING`` on that primary's subscriber link, none on the others'.
+        The nodes' own timers (a heartbeat, a census) may ping another
+        primary in the same moment on a loaded machine: the call's shard
+        is pinged every time, and in one of three tries at most no other
+        is."""
         rooms = yield self.rooms_on_each_primary()
         alice = yield self.user("a", "alice")
         calls = self.backend("a").calls
         for port, room in rooms.items():
             alice.say(f"/create {room}")
             yield self.expect(alice, f"MEMBERS {room} ")
-            before = yield self.pings()
-            yield defer.ensureDeferred(
-                calls.call(scripts.WHO, {"room": name_key(room)}, refusals={})
-            )
-            after = yield self.pings()
-            grew = {p for p in after if after[p] > before[p]}
-            self.assertEqual(grew, {port}, f"{room} on {port}")
+            tries = []
+            for _try in range(3):
+                before = yield self.pings()
+                yield defer.ensureDeferred(
+                    calls.call(scripts.WHO, {"room": name_key(room)}, refusals={})
+                )
+                after = yield self.pings()
+                grew = {p for p in after if after[p] > before[p]}
+                self.assertIn(port, grew, f"{room} on {port}")
+                tries.append(grew)
+                if grew == {port}:
+                    break
+            self.assertIn({port}, tries, f"{room} on {port}")
 
     @defer.inlineCallbacks
     def test_the_lobbys_news_is_heard_from_every_primary(self):
