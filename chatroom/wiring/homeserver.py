@@ -69,6 +69,11 @@ class AgentHomeserver:
         self.clock = clock
         self.agent = agent
         self.pool = pool
+        #: The requests and answers' bodies waited for now (:meth:`close`
+        #: gives them up).
+        self.waiting: set[Deferred[Any]] = set()
+        #: Whether :meth:`close` ran: no call is made after it.
+        self.closed = False
 
     @classmethod
     def over(cls, settings: MatrixSettings, reactor: Any) -> AgentHomeserver:
@@ -77,11 +82,28 @@ class AgentHomeserver:
         return cls(settings, reactor, agent, pool)
 
     def close(self) -> Deferred[None] | None:
-        """The connections kept open to the homeserver, closed."""
+        """The calls under way given up (a connection still being made,
+        an answer still being read: the server is stopping, and nothing
+        of the homeserver's may outlive it), then the connections kept
+        open to the homeserver closed."""
+        self.closed = True
+        for waiting in list(self.waiting):
+            waiting.cancel()
         if self.pool is None:
             return None
         closing: Deferred[None] = self.pool.closeCachedConnections()
         return closing
+
+    def _waited(self, waiting: Deferred[Any]) -> Deferred[Any]:
+        """``waiting`` (a request, or its answer's body), given up by
+        :meth:`close` while it has not fired."""
+        self.waiting.add(waiting)
+
+        def done(result: Any) -> Any:
+            self.waiting.discard(waiting)
+            return result
+
+        return waiting.addBoth(done)
 
     async def call(
         self,
@@ -103,15 +125,17 @@ class AgentHomeserver:
         if body is not None:
             headers.addRawHeader(b"content-type", b"application/json")
             producer = FileBodyProducer(BytesIO(json.dumps(body).encode()))
+        if self.closed:
+            raise HomeserverAwayError("the server is stopping")
         asked: Deferred[Any] = self.agent.request(
             method.encode(), url.encode(), headers, producer
         )
         asked.addTimeout(TIMEOUT, self.clock)
         try:
-            response = await asked
+            response = await self._waited(asked)
             reading = BoundedBody(MOST_READ)
             response.deliverBody(reading)
-            data = await reading.done.addTimeout(TIMEOUT, self.clock)
+            data = await self._waited(reading.done.addTimeout(TIMEOUT, self.clock))
         except Exception as problem:
             raise HomeserverAwayError(type(problem).__name__) from None
         try:
