@@ -144,6 +144,16 @@ def private_copies(client, text: str) -> list[str]:
     ]
 
 
+def in_history(lines: list[str]) -> list[str]:
+    """The lines of a ``/history @alice`` (and the live ones) that hold
+    alice's keyed private message to bob."""
+    return [
+        line
+        for line in lines
+        if " PRIVMSG alice bob " in line and line.endswith(" " + PRIVATE)
+    ]
+
+
 class PrivateBehindSentinelTests(SentinelTestCase):
     """A keyed private message between accounts is held as a room's is:
     its recipient gets it only once a replica has it (docs/scaling.md,
@@ -200,11 +210,7 @@ class PrivateBehindSentinelTests(SentinelTestCase):
         self.assertEqual(private_copies(bob, PRIVATE), [event_id])
         bob.say("/history @alice 20")
         yield bob.expect_line("HISTORY_END @alice ")
-        kept = [
-            line
-            for line in bob.lines
-            if " PRIVMSG alice bob " in line and line.endswith(" " + PRIVATE)
-        ]
+        kept = in_history(bob.lines)
         self.assertEqual(len(kept), 2)  # live, and once in the history
         self.assertEqual({line.split(" ", 1)[0] for line in kept}, {"@" + event_id})
 
@@ -290,9 +296,5 @@ class PrivateBehindSentinelTests(SentinelTestCase):
         self.assertEqual(len(kept), 1, kept)
         back.say("/history @alice 20")
         yield back.expect_line("HISTORY_END @alice ")
-        stored = [
-            line
-            for line in back.lines
-            if " PRIVMSG alice bob " in line and line.endswith(" " + PRIVATE)
-        ]
+        stored = in_history(back.lines)
         self.assertEqual([line.split(" ", 1)[0] for line in stored], ["@" + event_id])

@@ -111,7 +111,8 @@ class StandingMember:
 
     def deliver(self, event: Event) -> None:
         own = isinstance(event, Departure) and event.user == self.name
-        if isinstance(event, Departure) and own:
+        if own:
+            assert isinstance(event, Departure)
             self.rooms.discard(name_key(event.room))  # its own: kicked, or gone
         for listener in list(self.listeners):
             listener(event)
