@@ -1,7 +1,8 @@
 """The homeserver's edge as the server stops
 (chatroom.wiring.homeserver): a call still under way (a connection still
 being made to a homeserver that is slow to answer) is given up, so
-nothing of it outlives the server, and no call is made after."""
+nothing of it outlives the server, and no call is made after; the calls
+given up do not start the pings again."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.bridging.appservice import HomeserverAwayError
+from chatroom.core.bridging.appservice import HomeserverAwayError, Pinger
 from chatroom.wiring.homeserver import AgentHomeserver
 from tests.matrix.fake_homeserver import SETTINGS
 
@@ -50,3 +51,26 @@ class CloseTests(unittest.TestCase):
         after = Deferred.fromCoroutine(homeserver.call("GET", "/ping"))
         self.failureResultOf(after, HomeserverAwayError)
         self.assertEqual(len(agent.asked), 1)
+
+    def test_a_call_given_up_at_the_stop_starts_no_pings(self) -> None:
+        """The bridge stops (its pinger first, then the homeserver's
+        calls given up, as ``BridgeService.stopService`` does) while a
+        send is under way: the send finds the homeserver away and says so
+        to the pinger, which pings no more, and nothing is left on the
+        clock (a full run once found a ping timer left after a node's
+        stop)."""
+        clock = Clock()
+        agent = SlowAgent()
+        homeserver = AgentHomeserver(SETTINGS, clock, agent)  # type: ignore[arg-type]
+        pinger = Pinger(SETTINGS, clock, homeserver)
+        pinger.start()
+        sending = Deferred.fromCoroutine(homeserver.call("PUT", "/send"))
+        pinger.stop()
+        homeserver.close()
+        self.failureResultOf(sending, HomeserverAwayError)
+        pinger.away()  # as the sender does when a call finds it away
+        self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertEqual(len(agent.asked), 2)
+        pinger.start()  # the bridge started again pings again
+        self.assertTrue(pinger.loop.running)
+        pinger.stop()

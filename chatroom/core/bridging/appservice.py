@@ -258,20 +258,34 @@ class Pinger:
         self.loop.clock = clock
         #: Whether the homeserver answered the last call.
         self.answering = False
+        #: Whether the bridge has stopped: a call given up by the stop
+        #: finds the homeserver "away", and must not start pinging again.
+        self.stopped = True
 
     def start(self) -> None:
         """Ping now, and every :data:`PING_EVERY` seconds until it answers."""
+        self.stopped = False
+        self._ping_until_answered()
+
+    def stop(self) -> None:
+        """No more pings, whatever a call under way finds after."""
+        self.stopped = True
+        self._quiet()
+
+    def away(self) -> None:
+        """A call found the homeserver away: ping until it is back (unless
+        the bridge has stopped)."""
+        self.answering = False
+        if not self.stopped:
+            self._ping_until_answered()
+
+    def _ping_until_answered(self) -> None:
         if not self.loop.running:
             self.loop.start(PING_EVERY, now=True)
 
-    def stop(self) -> None:
+    def _quiet(self) -> None:
         if self.loop.running:
             self.loop.stop()
-
-    def away(self) -> None:
-        """A call found the homeserver away: ping until it is back."""
-        self.answering = False
-        self.start()
 
     async def _ping(self) -> None:
         """One ping. Answered ``200``, the homeserver is back and has sent
@@ -286,7 +300,7 @@ class Pinger:
             return
         self.answering = True
         if status == 200:
-            self.stop()
+            self._quiet()
             return
         self.log.warn(
             "the Matrix homeserver answered a ping {status} {answer}",
