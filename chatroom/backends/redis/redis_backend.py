@@ -1270,7 +1270,10 @@ class RedisBackend:
     async def _append(self, change: DecidedChange, session: Session | None) -> None:
         """An event appended alone (``SAY``): a webhook's post, from outside
         the room, by nobody (``NO_SUCH_ROOM`` if it is gone), or a member's
-        tags-only message."""
+        tags-only message. One resting on a key (a Matrix event's, its
+        last premise: :class:`~chatroom.core.model.changes.transactions.
+        KeyUnused`) has it checked first and kept in the same script
+        (``KeyDoneError``: done already, nothing appended)."""
         (said,) = change.of(Append)
         operands: dict[str, Any] = {
             "change": change,
@@ -1278,6 +1281,8 @@ class RedisBackend:
         }
         if session is not None:
             operands.update(user=key_of(session), token=session.token)
+        if change.premises and type(change.premises[-1]) is KeyUnused:
+            operands["keyed"] = 1
         reply = await self.calls.call(
             scripts.SAY,
             operands,

@@ -13,6 +13,9 @@ so the nodes' clocks need not agree.
 - ``P window:<k>``: a sorted set, one member per event counted for key k
   in its window, scored by its time in milliseconds; it expires a window
   after its newest event, so a key nobody uses again costs nothing;
+  (an event counted with its own id, a Matrix event's, is the member
+  ``=<id>``: taken again while it is in the window, it is counted
+  already, and nothing more is);
 - ``P window-seq``: a count that makes each event's member unique.
 """
 

@@ -15,6 +15,15 @@ bridged name (``bob:example.org``), tagged ``bridged=matrix``, through the
 back-end's one write, as a webhook's post is. The bridge's own users are
 never mirrored back.
 
+What an event writes in a room (a message, an edit, a reaction) rests on
+a transaction key made from its event id (:func:`event_key`), as a
+member's ``/txn`` line does (:mod:`chatroom.core.messages.transactions`):
+the back-end keeps the key in the same write, so a relay made again after
+the store took the write but before the ledger noted it (the server
+killed, the store failing in between) finds it done, says nothing again,
+and notes the ledger with the id the first write made. Its sender's
+flood token is taken once per event too (:meth:`MatrixBridge._within_limits`).
+
 The homeserver is reached through :class:`Homeserver`, an edge the wiring
 hands in (:mod:`chatroom.wiring.homeserver`): the bridge pings it on start
 and whenever it answers again after being away (:class:`Pinger`, on the
@@ -52,6 +61,7 @@ from chatroom.core.bridging.store import (
     TRANSACTIONS,
     BridgeStore,
 )
+from chatroom.core.messages import transactions
 from chatroom.core.messages.life import amended, reacted
 from chatroom.core.messages.quoting import start_of
 from chatroom.core.messages.store import MessageStore
@@ -71,8 +81,15 @@ from chatroom.core.model.changes.base import (
 )
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
 from chatroom.core.model.changes.messages import Append, RoomMessages
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ServerConfig
-from chatroom.core.model.events import Edited, Message, Reaction, Redacted
+from chatroom.core.model.events import (
+    Edited,
+    Message,
+    Reaction,
+    Redacted,
+    StoredEvent,
+)
 from chatroom.core.model.facts import RoomFacts
 from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
@@ -101,10 +118,6 @@ FLOOD_COUNTED = frozenset({"m.room.message", "m.reaction"})
 #: The Matrix users' flood counts are kept as ``matrix-flood:<name key>``
 #: (:class:`~chatroom.core.policy.flood.SharedSpeakerLimits`).
 FLOOD_COUNTED_AS = "matrix-flood"
-
-#: How many events' flood verdicts are kept while their relay is not yet
-#: noted as done (:attr:`MatrixBridge.verdicts`): past it, the oldest go.
-MOST_VERDICTS = 1024
 
 
 class HomeserverAwayError(Exception):
@@ -235,6 +248,29 @@ def may_redact_others(levels: dict[str, Any], user_id: str) -> bool:
     return level >= _level(levels.get("redact"), 50)
 
 
+def event_key(event_id: str) -> str:
+    """The transaction key of what Matrix event ``event_id`` writes in a
+    room: the same every time it is relayed, on every node."""
+    return "mx" + hashlib.sha256(event_id.encode()).hexdigest()[:40]
+
+
+def key_premise(
+    user: str, event_id: str, kind: str, room: str, words: str, now: float
+) -> KeyUnused:
+    """The premise a write of Matrix user ``user``'s (a bridged name) event
+    ``event_id`` rests on: its key (:func:`event_key`) unused, kept as
+    done by a line of ``kind`` to ``room`` saying ``words``
+    (:func:`chatroom.core.messages.transactions.asked`). The keys are the
+    account's that a seated Matrix user is signed in to (their bridged
+    name's key, which no door's account can be called): the same whether
+    the user is seated in the room or not, so an event said from outside
+    and relayed again once they are seated (or the other way) finds its
+    key done."""
+    txn = transactions.asked(event_key(event_id), kind, room, words)
+    assert txn is not None  # a key is given
+    return KeyUnused(name_key(user), txn.key, txn.line, room, now)
+
+
 def transaction_fingerprint(events: list[Any]) -> str:
     """What a transaction held, in a few bytes: its events' ids, hashed."""
     ids = [e.get("event_id") for e in events if isinstance(e, dict)]
@@ -358,12 +394,6 @@ class MatrixBridge:
         self.find_user = find_user
         self.speak = speak
         self.limits = limits
-        #: The flood verdict (said, or past the limits) of each event whose
-        #: relay was begun here and is not yet noted as done, by event id:
-        #: a relay made again (its transaction pushed again after the store
-        #: failed half-way, its claim run out) is judged as the first was,
-        #: and takes no second token of its sender's.
-        self.verdicts: dict[str, bool] = {}
         #: How long an event's claim lasts while it is relayed (seconds).
         self.claim_seconds = RELAYING_SECONDS
         #: The next try at seating the Matrix members again, if one waits.
@@ -474,7 +504,6 @@ class MatrixBridge:
         await self._relay(str(kind), room_key, event)
         done = Note(EVENTS, str(event_id), room_key, SEEN_SECONDS)
         await self.apply(DecidedChange(BridgeLedger(), (), (done,)))
-        self.verdicts.pop(str(event_id), None)
 
     async def _claim(self, event_id: str, room_key: str) -> bool:
         """Event ``event_id`` claimed for this request to relay: True, or
@@ -531,17 +560,23 @@ class MatrixBridge:
 
     async def _within_limits(self, event: dict[str, Any]) -> bool:
         """Whether event ``event`` is within its sender's flood limits: a
-        token taken the first time its relay is begun here, and the same
-        verdict, with nothing taken, each time it is begun again before
-        it is noted as done."""
-        event_id = str(event["event_id"])
-        verdict = self.verdicts.get(event_id)
-        if verdict is None:
-            verdict = not await self.limits.take(bridged_name(str(event["sender"])))
-            self.verdicts[event_id] = verdict
-            while len(self.verdicts) > MOST_VERDICTS:
-                del self.verdicts[next(iter(self.verdicts))]
-        return verdict
+        token taken for it once in the window, on every node (taken again,
+        by its relay made again after a failure half-way, through this
+        node or another, it is counted already: within, and nothing more
+        taken)."""
+        sender = bridged_name(str(event["sender"]))
+        return not await self.limits.take(sender, once=str(event["event_id"]))
+
+    async def _once(self, change: DecidedChange, event: StoredEvent) -> str:
+        """``change``, resting on its event's key (:func:`key_premise`, its
+        last premise), applied: the id of ``event``, the one it appends;
+        or, its key done already (a relay made again), nothing applied
+        and the id the first write made."""
+        try:
+            await self.apply(change)
+        except KeyDoneError as done:
+            return done.record.id
+        return event.id
 
     async def _note_both(self, room: str, chatroom_id: str, event_id: str) -> None:
         """A chatroom event's Matrix id, and the other way round."""
@@ -599,35 +634,37 @@ class MatrixBridge:
             tags = (*tags, (NOTICE_TAG, ""))
         name = bridged_name(str(event["sender"]))
         member = self.seating.member_in(name, room_key)
+        event_id = str(event["event_id"])
+        text = escape("\n".join(lines))
         if member is not None:  # a member: as any member says it
             extra = tuple(t for t in tags if t[0] != "multiline")
-            key = (
-                "mx" + hashlib.sha256(str(event["event_id"]).encode()).hexdigest()[:40]
-            )
             acknowledged = await self.speak(
                 member,
                 facts.room.name,
-                escape("\n".join(lines)),
-                key,
+                text,
+                event_key(event_id),
                 (*extra, (BRIDGED_TAG, MATRIX)),
                 msgtype == "m.emote",
             )
             if acknowledged is not None and acknowledged.id.isdigit():
-                await self._note_both(room_key, acknowledged.id, str(event["event_id"]))
+                await self._note_both(room_key, acknowledged.id, event_id)
             return
         now = self.clock.seconds()
+        action = msgtype == "m.emote"
         said = Message(
             facts.room.name,
-            bridged_name(str(event["sender"])),
+            name,
             format_time(now),
             words,
-            action=msgtype == "m.emote",
+            action=action,
             tags=(*tags, (BRIDGED_TAG, MATRIX)),
         )
         oldest = oldest_kept(self.retention_age, now)
         append = (Append(said, now, outside=True, oldest=oldest),)
-        await self.apply(DecidedChange(RoomMessages(name_key(room_key)), (), append))
-        await self._note_both(room_key, said.id, str(event["event_id"]))
+        kind = "paste action" if action else "paste"  # as the seated path's
+        keyed = key_premise(name, event_id, kind, said.room, text, now)
+        change = DecidedChange(RoomMessages(name_key(room_key)), (keyed,), append)
+        await self._note_both(room_key, await self._once(change, said), event_id)
 
     async def _edit(
         self,
@@ -660,8 +697,13 @@ class MatrixBridge:
             text,
             quoted_text=start_of(message.text),
         )
-        await self.apply(amended(message, replacement, edit, now))
-        await self._note_both(room, edit.id, str(event["event_id"]))
+        event_id = str(event["event_id"])
+        keyed = key_premise(
+            user, event_id, f"edit {message.id}", message.room, text, now
+        )
+        change = amended(message, replacement, edit, now)
+        change = replace(change, premises=(*change.premises, keyed))
+        await self._note_both(room, await self._once(change, edit), event_id)
 
     async def _reaction(self, room: str, event: dict[str, Any]) -> None:
         """An ``m.annotation`` of a bridged message: a reaction (a key that
@@ -679,7 +721,7 @@ class MatrixBridge:
         except errors.ChatError:
             return
         user = bridged_name(str(event["sender"]))
-        if await self._react(room, target, user, key, True):
+        if await self._react(room, target, user, key, str(event["event_id"]), True):
             await self.apply(
                 DecidedChange(
                     BridgeLedger(),
@@ -696,8 +738,13 @@ class MatrixBridge:
             )
 
     async def _react(
-        self, room: str, target: str, user: str, key: str, adding: bool
+        self, room: str, target: str, user: str, key: str, event_id: str, adding: bool
     ) -> bool:
+        """``user``'s reaction ``key`` to message ``target`` given (or taken
+        back), once per Matrix event ``event_id``: True if it is now, by
+        this relay or by the event's relay before (its key done), False if
+        there was nothing to change (the message gone, the reaction given
+        already by another event, or none to take back)."""
         message = await self._stored(room, target)
         if message is None:
             return False
@@ -712,13 +759,19 @@ class MatrixBridge:
             quoted_user=message.user,
             quoted_text=start_of(message.text),
         )
+        kind = f"{'react' if adding else 'unreact'} {message.id}"
+        keyed = key_premise(user, event_id, kind, message.room, key, now)
         facts = await self.messages.reaction_facts(
             message.room, message.id, key, name_key(user)
         )
         limit = reactions.REACTIONS_PER_MESSAGE
         if reactions.decide(facts, adding, limit) != reactions.CHANGED:
-            return False
-        await self.apply(reacted(message, reaction, name_key(user), facts, now, limit))
+            # Nothing to change now: this event's own relay may have
+            # changed it before, its ledger note not written.
+            done = await self.messages.key_record(keyed.sender, keyed.key, message.room)
+            return done is not None and done.line == keyed.line
+        change = reacted(message, reaction, name_key(user), facts, now, limit)
+        await self._once(replace(change, premises=(*change.premises, keyed)), reaction)
         return True
 
     async def _may_redact_others(self, room_id: str, user_id: str) -> bool:
@@ -751,7 +804,9 @@ class MatrixBridge:
             return
         user = bridged_name(str(event["sender"]))
         if len(parts) == 3:  # a reaction: ROOM ID KEY
-            await self._react(room, parts[1], user, parts[2], False)
+            await self._react(
+                room, parts[1], user, parts[2], str(event["event_id"]), False
+            )
             return
         message = await self._stored(room, parts[1])
         if message is None:

@@ -296,6 +296,8 @@ class MemoryWindows:
     Each key keeps the times of the events in its window (at most the
     premise's count, so memory is bounded per key); past ``keys`` keys,
     those with nothing in their window are dropped first, then the oldest.
+    The events counted with their own id (``CountEvent.once``) are kept
+    by it too, as many at most, the same way.
     """
 
     def __init__(self, clock: IReactorTime, keys: int = 100_000) -> None:
@@ -303,6 +305,9 @@ class MemoryWindows:
         self.keys = keys
         #: key → (its window in seconds, the times counted in it).
         self._times: dict[str, tuple[float, deque[float]]] = {}
+        #: ``key once`` → when the event of id ``once`` was counted under
+        #: key, and for how long (its window).
+        self._once: dict[str, tuple[float, float]] = {}
 
     @applies(CountedEvents)
     async def apply(self, change: DecidedChange) -> None:
@@ -314,6 +319,8 @@ class MemoryWindows:
             raise TypeError(f"{change.subject!r} counts no events")
         key = change.subject.key
         now = self.clock.seconds()
+        if self._counted_already(key, change, now):
+            return
         _, times = self._times.get(key, (0.0, deque()))
         for premise in change.premises:
             if not isinstance(premise, FewerThan):
@@ -329,6 +336,8 @@ class MemoryWindows:
                     self._prune(now)
                 self._times[key] = (op.window, times)
                 times.append(now)
+                if op.once:
+                    self._count_once(f"{key} {op.once}", now, op.window)
             elif isinstance(op, UncountEvent):
                 if times:
                     times.pop()
@@ -336,6 +345,25 @@ class MemoryWindows:
                     self._times.pop(key, None)
             else:
                 raise TypeError(f"not an operation on counted events: {op!r}")
+
+    def _counted_already(self, key: str, change: DecidedChange, now: float) -> bool:
+        """Whether ``change`` counts an event by its own id that is counted
+        under ``key`` already, and still in its window."""
+        for op in change.ops:
+            if isinstance(op, CountEvent) and op.once:
+                when = self._once.get(f"{key} {op.once}")
+                if when is not None and now - when[0] < when[1]:
+                    return True
+        return False
+
+    def _count_once(self, slot: str, now: float, window: float) -> None:
+        once = self._once
+        if slot not in once and len(once) >= self.keys:
+            for gone in [k for k, (t, w) in once.items() if now - t >= w]:
+                del once[gone]
+            while len(once) >= self.keys:
+                del once[next(iter(once))]
+        once[slot] = (now, window)
 
     def _prune(self, now: float) -> None:
         times = self._times
@@ -345,12 +373,14 @@ class MemoryWindows:
             del times[next(iter(times))]
 
 
-def counted(key: str, limit: int, window: float) -> DecidedChange:
+def counted(key: str, limit: int, window: float, once: str = "") -> DecidedChange:
     """One more event counted under ``key``, if it has had fewer than
     ``limit`` in the last ``window`` seconds: the core's rule, as a change
-    the counter applies."""
+    the counter applies. ``once``: the event's own id, counted once in its
+    window however often it is taken (:class:`~chatroom.core.model.changes.
+    server.CountEvent`)."""
     return DecidedChange(
-        CountedEvents(key), (FewerThan(limit, window),), (CountEvent(window),)
+        CountedEvents(key), (FewerThan(limit, window),), (CountEvent(window, once),)
     )
 
 
@@ -421,11 +451,12 @@ class SharedWindowLimit:
         self.count = count
         self.name = name
 
-    async def take(self, key: str) -> float:
-        """As :meth:`WindowLimit.take`."""
+    async def take(self, key: str, once: str = "") -> float:
+        """As :meth:`WindowLimit.take`; ``once``: the event's own id, taken
+        once in its window (again: 0, nothing more counted)."""
         if self.limit <= 0:
             return 0.0
-        change = counted(f"{self.name}:{key}", self.limit, self.window)
+        change = counted(f"{self.name}:{key}", self.limit, self.window, once)
         try:
             await self.count(change)
         except PremiseFailedError as refusal:

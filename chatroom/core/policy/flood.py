@@ -136,10 +136,12 @@ class SharedSpeakerLimits:
         self.count = count
         self.counted_as = counted_as
 
-    async def take(self, speaker: str) -> float:
+    async def take(self, speaker: str, once: str = "") -> float:
         """One of ``speaker``'s lines counted: 0 if it is within the
         limits, else the seconds until one will be (the oldest line
-        counted leaves the window; nothing counted)."""
+        counted leaves the window; nothing counted). ``once``: the line's
+        own id (a Matrix event's), counted once in the window on every
+        node, however often it is taken (0 again, nothing more counted)."""
         rules = self.rules()
         if rules.rate <= 0:
             return 0.0
@@ -147,7 +149,7 @@ class SharedSpeakerLimits:
         window = SharedWindowLimit(
             burst, burst / rules.rate, self.count, self.counted_as
         )
-        return await window.take(name_key(speaker))
+        return await window.take(name_key(speaker), once)
 
 
 class Configured(Protocol):

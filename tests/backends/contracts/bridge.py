@@ -16,7 +16,7 @@ from twisted.internet import defer, reactor, task
 from twisted.logger import Logger
 
 from chatroom.core.bridging.appservice import MatrixBridge, RelayingNowError
-from chatroom.core.bridging.store import EVENTS, PORTALS, TO_MATRIX
+from chatroom.core.bridging.store import EVENTS, FROM_MATRIX, PORTALS, TO_MATRIX
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
 from chatroom.core.model.changes.messages import RoomMessages
@@ -648,4 +648,144 @@ class BridgeLifeContract(ContractBase):
         self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" flood 1"))
         yield self.wait()
         self.assertFalse([x for x in alice.unread() if " flood " in x])
-        self.assertEqual(bridge.verdicts, {})
+
+    def store_fails_before_its_note(self, bridge: MatrixBridge) -> None:
+        """The bridge's next note of a Matrix event's chatroom id fails as
+        with the store away (``UNAVAILABLE``), after the write it notes
+        went through (a message said, an edit, a reaction: what a server
+        killed between the two leaves); its claims last a second."""
+        bridge.claim_seconds = 1
+        real_apply = bridge.apply
+        failing = [True]
+
+        async def store_away_at_the_note(change: DecidedChange) -> Any:
+            noting = [op for op in change.of(Note) if op.book == FROM_MATRIX]
+            if failing[0] and noting:
+                failing[0] = False
+                raise ChatError("UNAVAILABLE", "the store is away")
+            return await real_apply(change)
+
+        bridge.apply = store_away_at_the_note
+
+    @defer.inlineCallbacks
+    def relayed_again(
+        self, bridge: MatrixBridge, again: MatrixBridge, event: dict[str, Any]
+    ) -> Generator[Any, Any, None]:
+        """``event`` pushed to ``bridge``, whose store fails between its
+        write and its note: the transaction fails; pushed again through
+        ``again`` (the homeserver's retry, once the claim has run out),
+        it is answered."""
+        self.store_fails_before_its_note(bridge)
+        txn = "t-" + event["event_id"]
+        with self.assertRaises(ChatError):
+            yield defer.ensureDeferred(bridge.transaction(txn, [event]))
+        yield self.claims_run_out()
+        yield defer.ensureDeferred(again.transaction(txn, [event]))
+
+    @defer.inlineCallbacks
+    def history(self, user: Any) -> Generator[Any, Any, list[str]]:
+        """The lines of ``user``'s ``/history 20`` of tea."""
+        user.say("/history 20")
+        end = yield self.expect(user, "HISTORY_END ")
+        count = int(end.split()[2])
+        return list(user.lines[user.lines.index(end) - count : user.lines.index(end)])
+
+    @defer.inlineCallbacks
+    def test_a_write_before_its_note_is_relayed_once(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob:example.org (not seated) says a message, edits it and reacts
+        to it; each time the store fails after the room's write and before
+        the ledger's note, and the homeserver pushes the transaction again
+        (through a second bridge on the same store: another node, or the
+        server started again). Each is shown once, the history holds the
+        message once, and the ledger has each event's id: the redaction of
+        his reaction finds it (UNREACT)."""
+        alice, _, bridge = yield self.portal()
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        yield self.relayed_again(bridge, again, message("$k1", "said once"))
+        said = yield self.heard(alice, " said once")
+        first = said.split(";")[0][1:]
+        noted = yield defer.ensureDeferred(bridge.ledger.noted(FROM_MATRIX, "$k1"))
+        self.assertEqual(noted, f"tea {first}")
+        edit = message("$k2", "* edited once")
+        edit["content"].update(
+            {
+                "m.new_content": {"msgtype": "m.text", "body": "edited once"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": "$k1"},
+            }
+        )
+        yield self.relayed_again(bridge, again, edit)
+        edited = yield self.heard(alice, " EDIT ")
+        self.assertRegex(
+            edited, rf"^@\d+ EDIT tea {first} bob:example\.org \S+ edited once$"
+        )
+        edit_id = edited.split(" ")[0][1:]
+        noted = yield defer.ensureDeferred(bridge.ledger.noted(FROM_MATRIX, "$k2"))
+        self.assertEqual(noted, f"tea {edit_id}")
+        annotation = {
+            "type": "m.reaction",
+            "event_id": "$k3",
+            "room_id": "!portal1:localhost",
+            "sender": "@bob:example.org",
+            "content": {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": "$k1",
+                    "key": "👍",
+                }
+            },
+        }
+        yield self.relayed_again(bridge, again, annotation)
+        react = yield self.heard(alice, " REACT ")
+        self.assertRegex(react, rf"^@\d+ REACT tea {first} bob:example\.org 👍")
+        taken_back = {
+            "type": "m.room.redaction",
+            "event_id": "$k4",
+            "room_id": "!portal1:localhost",
+            "sender": "@bob:example.org",
+            "redacts": "$k3",
+            "content": {},
+        }
+        yield defer.ensureDeferred(again.transaction("t-k4", [taken_back]))
+        unreact = yield self.heard(alice, " UNREACT ")
+        self.assertRegex(unreact, rf"^@\d+ UNREACT tea {first} bob:example\.org 👍")
+        yield self.wait()
+        shown = [x for x in alice.unread() if "once" in x or "REACT" in x]
+        self.assertEqual(shown, [])
+        lines = yield self.history(alice)
+        said = [x for x in lines if " HISTORY tea bob:example.org " in x]
+        self.assertEqual(len(said), 1, lines)
+        self.assertEqual(len([x for x in lines if " EDIT " in x]), 1, lines)
+        self.assertEqual(len([x for x in lines if " REACT " in x]), 1, lines)
+        self.assertTrue(any(x.endswith(" edited once") for x in lines), lines)
+
+    @defer.inlineCallbacks
+    def test_a_relay_made_again_elsewhere_takes_one_token(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With ``--burst 2``, bob:example.org's first message fails with
+        the store away, and its transaction is pushed again through a
+        second bridge on the same store (another node): said there, and
+        counted once for every node, so his next message is within the
+        burst; the one after is not."""
+        alice, _, bridge = yield self.portal()
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        core = cast(Any, self.server.registry)
+        core.reconfigure(replace(core.config, rate=0.001, burst=2))
+        self.store_away_once(bridge)
+        first = [message("$g0", "flood 0")]
+        with self.assertRaises(ChatError):
+            yield defer.ensureDeferred(bridge.transaction("t1", first))
+        yield self.claims_run_out()
+        yield defer.ensureDeferred(again.transaction("t1", first))
+        self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" flood 0"))
+        more = [message("$g1", "flood 1"), message("$g2", "flood 2")]
+        yield defer.ensureDeferred(again.transaction("t2", more))
+        self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" flood 1"))
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if " flood " in x])

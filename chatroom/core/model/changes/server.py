@@ -63,9 +63,13 @@ class FewerThan(Premise):
 
 @dataclass(frozen=True)
 class CountEvent(Operation):
-    """One more event counted, now, for ``window`` seconds."""
+    """One more event counted, now, for ``window`` seconds. ``once``: the
+    event's own id (a Matrix event's, relayed again after a failure half
+    way): an event counted under it still in the window is this one, so
+    nothing is checked and nothing more counted (applied all the same)."""
 
     window: float
+    once: str = ""
 
 
 @dataclass(frozen=True)
