@@ -8,7 +8,7 @@ tested here."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from typing import Any, cast
 
@@ -179,7 +179,124 @@ class BridgeContract(ContractBase):
         self.assertTrue(said.endswith(" me please"), said)
 
 
-class BridgeLifeContract(ContractBase):
+def notes_a_matrix_event(change: DecidedChange) -> bool:
+    """Whether ``change`` notes what a Matrix event became in a room."""
+    return any(op.book == FROM_MATRIX for op in change.of(Note))
+
+
+def replacing(event_id: str, of: str, text: str) -> dict[str, Any]:
+    """bob:example.org's ``m.replace`` of his event ``of``: ``text``."""
+    edit = message(event_id, f"* {text}")
+    edit["content"].update(
+        {
+            "m.new_content": {"msgtype": "m.text", "body": text},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": of},
+        }
+    )
+    return edit
+
+
+def annotating(event_id: str, of: str, key: str) -> dict[str, Any]:
+    """bob:example.org's ``m.annotation`` ``key`` of event ``of``."""
+    relates = {"rel_type": "m.annotation", "event_id": of, "key": key}
+    return {
+        "type": "m.reaction",
+        "event_id": event_id,
+        "room_id": "!portal1:localhost",
+        "sender": "@bob:example.org",
+        "content": {"m.relates_to": relates},
+    }
+
+
+def redacting(event_id: str, of: str) -> dict[str, Any]:
+    """bob:example.org's redaction of event ``of``."""
+    return {
+        "type": "m.room.redaction",
+        "event_id": event_id,
+        "room_id": "!portal1:localhost",
+        "sender": "@bob:example.org",
+        "redacts": of,
+        "content": {},
+    }
+
+
+class BridgeFailures:
+    """What the bridge's tests of failures half-way share: the store
+    failing at a write of the bridge's, the claims running out, and what a
+    user hears and finds in the history."""
+
+    server: Any
+    expect: Any
+    assertRaises: Any
+
+    @defer.inlineCallbacks
+    def heard(self, user: Any, words: str) -> Generator[Any, Any, str]:
+        """The next of ``user``'s rich lines holding ``words``."""
+        while True:
+            line = yield self.expect(user, "@")
+            if words in line:
+                return str(line)
+
+    def store_away_once(
+        self,
+        bridge: MatrixBridge,
+        at: Callable[[DecidedChange], bool] | None = None,
+    ) -> None:
+        """The bridge's next write ``at`` says (else: of a room's
+        messages) fails as with the store away (``UNAVAILABLE``), and its
+        claims last a second."""
+        bridge.claim_seconds = 1
+        real_apply = bridge.apply
+        failing = [True]
+
+        def failing_at(change: DecidedChange) -> bool:
+            if at is not None:
+                return at(change)
+            return isinstance(change.subject, RoomMessages)
+
+        async def store_away_once(change: DecidedChange) -> Any:
+            if failing[0] and failing_at(change):
+                failing[0] = False
+                raise ChatError("UNAVAILABLE", "the store is away")
+            return await real_apply(change)
+
+        bridge.apply = store_away_once
+
+    @defer.inlineCallbacks
+    def claims_run_out(self) -> Generator[Any, Any, None]:
+        """Past the bridge's claims of a second, on the core's clock and
+        Redis's."""
+        advance = getattr(cast(Any, self.server.registry).clock, "advance", None)
+        if advance is not None:  # a fake clock's time
+            advance(2)
+        yield task.deferLater(reactor, 1.5, lambda: None)  # Redis's own time
+
+    @defer.inlineCallbacks
+    def relayed_again(
+        self, bridge: MatrixBridge, again: MatrixBridge, event: dict[str, Any]
+    ) -> Generator[Any, Any, None]:
+        """``event`` pushed to ``bridge``, whose store fails after the
+        write the event makes and before the ledger notes its id (what a
+        server killed between the two leaves): the transaction fails;
+        pushed again through ``again`` (the homeserver's retry, once the
+        claim has run out), it is answered."""
+        self.store_away_once(bridge, notes_a_matrix_event)
+        txn = "t-" + event["event_id"]
+        with self.assertRaises(ChatError):
+            yield defer.ensureDeferred(bridge.transaction(txn, [event]))
+        yield self.claims_run_out()
+        yield defer.ensureDeferred(again.transaction(txn, [event]))
+
+    @defer.inlineCallbacks
+    def history(self, user: Any) -> Generator[Any, Any, list[str]]:
+        """The lines of ``user``'s ``/history 20`` of tea."""
+        user.say("/history 20")
+        end = yield self.expect(user, "HISTORY_END ")
+        count = int(end.split()[2])
+        return list(user.lines[user.lines.index(end) - count : user.lines.index(end)])
+
+
+class BridgeLifeContract(BridgeFailures, ContractBase):
     """Messages, edits, deletions, replies and reactions, both ways, with a
     fake homeserver: alice and bob in tea, rich; bob:example.org on Matrix."""
 
@@ -203,14 +320,6 @@ class BridgeLifeContract(ContractBase):
         before = len(self.homeserver.sends())
         yield defer.ensureDeferred(cast(Any, bridge.sender).send_due())
         return self.homeserver.sends()[before:]
-
-    @defer.inlineCallbacks
-    def heard(self, user: Any, words: str) -> Generator[Any, Any, str]:
-        """The next of ``user``'s rich lines holding ``words``."""
-        while True:
-            line = yield self.expect(user, "@")
-            if words in line:
-                return str(line)
 
     @defer.inlineCallbacks
     def said_id(self, user: Any, text: str) -> Generator[Any, Any, str]:
@@ -645,30 +754,6 @@ class BridgeLifeContract(ContractBase):
         yield self.wait()
         self.assertFalse([x for x in alice.unread() if "said at last" in x])
 
-    def store_away_once(self, bridge: MatrixBridge) -> None:
-        """The bridge's next write of a message fails as with the store
-        away (``UNAVAILABLE``), and its claims last a second."""
-        bridge.claim_seconds = 1
-        real_apply = bridge.apply
-        failing = [True]
-
-        async def store_away_once(change: DecidedChange) -> Any:
-            if failing[0] and isinstance(change.subject, RoomMessages):
-                failing[0] = False
-                raise ChatError("UNAVAILABLE", "the store is away")
-            return await real_apply(change)
-
-        bridge.apply = store_away_once
-
-    @defer.inlineCallbacks
-    def claims_run_out(self) -> Generator[Any, Any, None]:
-        """Past the bridge's claims of a second, on the core's clock and
-        Redis's."""
-        advance = getattr(cast(Any, self.server.registry).clock, "advance", None)
-        if advance is not None:  # a fake clock's time
-            advance(2)
-        yield task.deferLater(reactor, 1.5, lambda: None)  # Redis's own time
-
     @defer.inlineCallbacks
     def test_a_transaction_pushed_again_takes_one_token(
         self,
@@ -694,47 +779,6 @@ class BridgeLifeContract(ContractBase):
         self.assertTrue((yield self.heard(alice, " MSG tea ")).endswith(" flood 1"))
         yield self.wait()
         self.assertFalse([x for x in alice.unread() if " flood " in x])
-
-    def store_fails_before_its_note(self, bridge: MatrixBridge) -> None:
-        """The bridge's next note of a Matrix event's chatroom id fails as
-        with the store away (``UNAVAILABLE``), after the write it notes
-        went through (a message said, an edit, a reaction: what a server
-        killed between the two leaves); its claims last a second."""
-        bridge.claim_seconds = 1
-        real_apply = bridge.apply
-        failing = [True]
-
-        async def store_away_at_the_note(change: DecidedChange) -> Any:
-            noting = [op for op in change.of(Note) if op.book == FROM_MATRIX]
-            if failing[0] and noting:
-                failing[0] = False
-                raise ChatError("UNAVAILABLE", "the store is away")
-            return await real_apply(change)
-
-        bridge.apply = store_away_at_the_note
-
-    @defer.inlineCallbacks
-    def relayed_again(
-        self, bridge: MatrixBridge, again: MatrixBridge, event: dict[str, Any]
-    ) -> Generator[Any, Any, None]:
-        """``event`` pushed to ``bridge``, whose store fails between its
-        write and its note: the transaction fails; pushed again through
-        ``again`` (the homeserver's retry, once the claim has run out),
-        it is answered."""
-        self.store_fails_before_its_note(bridge)
-        txn = "t-" + event["event_id"]
-        with self.assertRaises(ChatError):
-            yield defer.ensureDeferred(bridge.transaction(txn, [event]))
-        yield self.claims_run_out()
-        yield defer.ensureDeferred(again.transaction(txn, [event]))
-
-    @defer.inlineCallbacks
-    def history(self, user: Any) -> Generator[Any, Any, list[str]]:
-        """The lines of ``user``'s ``/history 20`` of tea."""
-        user.say("/history 20")
-        end = yield self.expect(user, "HISTORY_END ")
-        count = int(end.split()[2])
-        return list(user.lines[user.lines.index(end) - count : user.lines.index(end)])
 
     @defer.inlineCallbacks
     def portal_and_another(
@@ -787,13 +831,7 @@ class BridgeLifeContract(ContractBase):
         once, and the ledger maps the event to the EDIT's id."""
         alice, bridge, again = yield self.portal_and_another()
         first = yield self.said_from_matrix(alice, bridge)
-        edit = message("$k2", "* edited once")
-        edit["content"].update(
-            {
-                "m.new_content": {"msgtype": "m.text", "body": "edited once"},
-                "m.relates_to": {"rel_type": "m.replace", "event_id": "$k1"},
-            }
-        )
+        edit = replacing("$k2", "$k1", "edited once")
         yield self.relayed_again(bridge, again, edit)
         edited = yield self.heard(alice, " EDIT ")
         self.assertRegex(
@@ -817,30 +855,11 @@ class BridgeLifeContract(ContractBase):
         knows the event, so its redaction takes the reaction back."""
         alice, bridge, again = yield self.portal_and_another()
         first = yield self.said_from_matrix(alice, bridge)
-        annotation = {
-            "type": "m.reaction",
-            "event_id": "$k3",
-            "room_id": "!portal1:localhost",
-            "sender": "@bob:example.org",
-            "content": {
-                "m.relates_to": {
-                    "rel_type": "m.annotation",
-                    "event_id": "$k1",
-                    "key": "👍",
-                }
-            },
-        }
+        annotation = annotating("$k3", "$k1", "👍")
         yield self.relayed_again(bridge, again, annotation)
         react = yield self.heard(alice, " REACT ")
         self.assertRegex(react, rf"^@\d+ REACT tea {first} bob:example\.org 👍")
-        taken_back = {
-            "type": "m.room.redaction",
-            "event_id": "$k4",
-            "room_id": "!portal1:localhost",
-            "sender": "@bob:example.org",
-            "redacts": "$k3",
-            "content": {},
-        }
+        taken_back = redacting("$k4", "$k3")
         yield defer.ensureDeferred(again.transaction("t-k4", [taken_back]))
         unreact = yield self.heard(alice, " UNREACT ")
         self.assertRegex(unreact, rf"^@\d+ UNREACT tea {first} bob:example\.org 👍")

@@ -84,3 +84,19 @@ class WindowsContract:
         yield self.applied(counted("k", 1, WINDOW))
         yield self.refused(counted("k", 1, WINDOW))
         yield self.applied(counted("other", 1, WINDOW))
+
+    @defer.inlineCallbacks
+    def test_an_event_counted_by_its_id_is_counted_once(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An event counted with its own id (a Matrix event relayed again)
+        takes one place however often it is counted, even once the window
+        is full (answered as within); another id takes another place, and
+        with none left is refused."""
+        yield self.applied(counted("k", 2, WINDOW, "$e1"))
+        yield self.applied(counted("k", 2, WINDOW, "$e1"))
+        yield self.applied(counted("k", 2, WINDOW, "$e2"))
+        yield self.applied(counted("k", 2, WINDOW, "$e1"))
+        yield self.refused(counted("k", 2, WINDOW, "$e3"))
+        yield self.refused(counted("k", 2, WINDOW))
+        yield self.applied(counted("other", 1, WINDOW, "$e1"))

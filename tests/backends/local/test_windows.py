@@ -35,3 +35,17 @@ class LocalWindowsTests(WindowsContract, unittest.TestCase):
         self.assertEqual((yield self.refused(counted("k", 1, WINDOW))), 10)
         self.clock.advance(10)
         yield self.applied(counted("k", 1, WINDOW))
+
+    @defer.inlineCallbacks
+    def test_an_id_counted_is_counted_again_once_out_of_the_window(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An event's id counted stays counted for its window: once the
+        window has passed, it is counted again, as a new event would be."""
+        yield self.applied(counted("k", 1, WINDOW, "$e1"))
+        self.clock.advance(WINDOW - 1)
+        yield self.applied(counted("k", 1, WINDOW, "$e1"))
+        yield self.refused(counted("k", 1, WINDOW, "$e2"))
+        self.clock.advance(1)
+        yield self.applied(counted("k", 1, WINDOW, "$e1"))
+        yield self.refused(counted("k", 1, WINDOW, "$e2"))
