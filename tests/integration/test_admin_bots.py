@@ -236,3 +236,60 @@ class BotAtEveryDoorTests(AdminServerTestCase):
         self.assertIn("\r\nWWW-Authenticate: Bearer\r\n", status)
         listed = yield self.admin_json("bots", "list")
         self.assertEqual(listed["bots"], [])
+
+    @defer.inlineCallbacks
+    def test_relaymsg(self):
+        """The spec's ``relaymsg`` check over real sockets: offered as
+        ``draft/relaymsg=/``; a plain member's ``RELAYMSG`` is ``FAIL
+        RELAYMSG PRIVS_NEEDED`` and reaches nobody; a nick without ``/``
+        is ``INVALID_NICK``; a ``--relay`` bot signed in by SASL relays as
+        ``carol/matrix``: a ``message-tags`` member sees
+        ``draft/relaymsg=bridge``, a plain one the ``PRIVMSG`` from
+        ``carol/matrix``, the line door ``MSG ops carol/matrix`` (``rich``:
+        ``relay=bridge``)."""
+        made = yield self.admin_json("bots", "add", "bridge", "--relay")
+        rich: LineClient = yield connect_client(reactor, self.port, "rita")
+        self.hang_up(rich)
+        for said in ("/caps rich", "/create ops"):
+            rich.say(said)
+        yield rich.expect_line("JOINED ops")
+        plain: LineClient = yield connect_client(reactor, self.port, "paul")
+        self.hang_up(plain)
+        plain.say("/join ops")
+        yield plain.expect_line("MEMBERS ops")
+        ivy = yield self.irc("ivy", "message-tags")
+        pat = yield self.irc("pat")
+        relay = yield self.irc("bridge", "message-tags", sasl=made["token"])
+        asked = len(pat.lines)
+        pat.say("CAP LS 302")
+        yield pat.expect(lambda line: " CAP pat LS :" in line)  # the last of them
+        offered = [
+            cap
+            for line in pat.lines[asked:]
+            if " CAP pat LS " in line
+            for cap in line.split(" :", 1)[1].split()
+        ]
+        self.assertIn("draft/relaymsg=/", offered)
+
+        pat.say("RELAYMSG #ops eve/x :sneaky")
+        failed = yield pat.expect(lambda line: " FAIL " in line or "sneaky" in line)
+        self.assertTrue(failed.startswith(":chatroom FAIL RELAYMSG PRIVS_NEEDED "))
+        relay.say("RELAYMSG #ops carol :no slash")
+        failed = yield relay.expect(lambda line: " FAIL " in line or "slash" in line)
+        self.assertIn(" FAIL RELAYMSG INVALID_NICK ", failed)
+        relay.say("RELAYMSG #ops carol/matrix :hello from matrix")
+        source = ":carol/matrix!~u@"
+        seen = yield ivy.expect(lambda line: line.endswith(" :hello from matrix"))
+        self.assertEqual(tags_of(seen).get("draft/relaymsg"), "bridge", seen)
+        self.assertIn(f" {source}", seen)
+        seen = yield pat.expect(lambda line: line.endswith(" :hello from matrix"))
+        self.assertTrue(seen.startswith(source), seen)
+        self.assertIn(" PRIVMSG #ops :", seen)
+        seen = yield plain.expect(lambda line: line.endswith(" hello from matrix"))
+        self.assertRegex(seen, r"^MSG ops carol/matrix \S+ hello from matrix$")
+        seen = yield rich.expect(lambda line: line.endswith(" hello from matrix"))
+        self.assertRegex(
+            seen, r"^@\d+;relay=bridge MSG ops carol/matrix \S+ hello from matrix$"
+        )
+        for client in (ivy, pat, plain, rich):
+            self.assertFalse([x for x in client.lines if "sneaky" in x], client.lines)
