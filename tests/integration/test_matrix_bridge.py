@@ -180,12 +180,30 @@ class MatrixBridgeTests(MatrixBridgeCase):
     def test_membership(self) -> Generator[Any, Any, None]:
         """mxcat's join of the portal is JOIN general mxcat:localhost at the
         line door and a JOIN at IRC, and /who lists him; his leave is a
-        PART, and /who no longer lists him."""
+        PART, and /who no longer lists him. A line user who joins general
+        once its portal is made has her puppet join the portal, and leave
+        it at her /leave."""
         ann = yield self.first_member("ann")
         ivy = yield self.irc_client("ivy")
         cat = yield self.matrix_user("mxcat")
         room_id = yield threads.deferToThread(cat.join, "#chatroom_general:localhost")
         self.assertIsNotNone(room_id)
+        val = yield connect_client(reactor, self.line, "val")
+        val.say("/join general")
+        yield val.expect_line("MEMBERS general")
+        for membership in ("join", "leave"):
+            if membership == "leave":
+                val.say("/leave")
+            yield threads.deferToThread(
+                cat.wait_event,
+                room_id,
+                f"val's puppet's {membership}",
+                lambda e, m=membership: (
+                    e.get("type") == "m.room.member"
+                    and e.get("state_key") == "@chatroom_val:localhost"
+                    and e.get("content", {}).get("membership") == m
+                ),
+            )
         yield ann.expect_line("JOIN general mxcat:localhost")
         joined = yield ivy.expect(lambda line: " JOIN " in line and "mxcat" in line)
         self.assertTrue(joined.startswith(":mxcat:localhost!"), joined)
