@@ -19,6 +19,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.trial import unittest
 
 from chatroom.wiring.matrix import registration_text
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.matrix import Synapse
 from tests.matrix.client import MatrixUser, signed_in
@@ -343,6 +344,123 @@ class MatrixBridgeTests(MatrixBridgeCase):
         yield rita.expect(lambda line: line.startswith("HISTORY_END"))
         replayed = [x for x in rita.lines if "HISTORY general" in x]
         self.assertFalse([x for x in replayed if x.endswith(" oops")], replayed)
+
+    @defer.inlineCallbacks
+    def test_an_irc_member_and_a_matrix_user(self) -> Generator[Any, Any, None]:
+        """The conversation at the IRC door (``message-tags``,
+        ``draft/message-redaction``, ``echo-message``): ivy's reply
+        (``+draft/reply``), reaction (``TAGMSG +draft/react``) and
+        ``REDACT`` of mxbob's message and of her own reach Matrix as an
+        ``m.in_reply_to``, an ``m.annotation`` and a redaction of the
+        right events; mxbob's edit reaches her as ``* TEXT`` answering his
+        message, his reaction to hers as a ``TAGMSG``, his redaction as a
+        ``REDACT`` of its msgid. Each message once on either side."""
+        yield self.first_member("ann")
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.irc)
+        ivy = yield connectProtocol(endpoint, LineClient())
+        self.addCleanup(ivy.transport.loseConnection)
+        ivy.say("CAP REQ :message-tags draft/message-redaction echo-message")
+        yield ivy.expect(lambda line: " CAP * ACK " in line)
+        for said in ("NICK ivy", "USER ivy 0 * :ivy", "CAP END"):
+            ivy.say(said)
+        yield ivy.expect(lambda line: " 376 " in line or " 422 " in line)
+        ivy.say("JOIN #general")
+        yield ivy.expect(lambda line: " 366 " in line)
+        bob = yield self.matrix_user("mxbob")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+
+        def arrived(what: str, check: Any) -> Any:
+            return threads.deferToThread(bob.wait_event, room_id, what, check)
+
+        def relates(e: dict[str, Any]) -> Any:
+            return e.get("content", {}).get("m.relates_to", {})
+
+        def heard(words: str) -> Any:
+            return ivy.expect(lambda line: line.endswith(words))
+
+        his = yield threads.deferToThread(bob.say, room_id, "hi ivy")
+        seen = yield heard(" PRIVMSG #general :hi ivy")
+        self.assertTrue(untagged(seen).startswith(":mxbob:localhost!"), seen)
+        his_msgid = tags_of(seen)["msgid"]
+
+        ivy.say(f"@+draft/reply={his_msgid} PRIVMSG #general :hello bob")
+        mine = tags_of((yield heard(" PRIVMSG #general :hello bob")))["msgid"]
+        reply = yield arrived(
+            "ivy's reply",
+            lambda e: str(e.get("content", {}).get("body", "")).endswith("hello bob"),
+        )
+        self.assertEqual(reply["sender"], "@chatroom_ivy:localhost")
+        self.assertEqual(relates(reply), {"m.in_reply_to": {"event_id": his}})
+        ivy.say(f"@+draft/react=👍;+draft/reply={his_msgid} TAGMSG #general")
+        reaction = yield arrived(
+            "ivy's reaction", lambda e: relates(e).get("rel_type") == "m.annotation"
+        )
+        self.assertEqual(
+            (reaction["sender"], relates(reaction)),
+            (
+                "@chatroom_ivy:localhost",
+                {"rel_type": "m.annotation", "event_id": his, "key": "👍"},
+            ),
+        )
+        ivy.say("PRIVMSG #general :mistake")
+        oops = tags_of((yield heard(" PRIVMSG #general :mistake")))["msgid"]
+        oops_event = yield arrived(
+            "ivy's mistake", lambda e: e.get("content", {}).get("body") == "mistake"
+        )
+        ivy.say(f"REDACT #general {oops} :typo")
+        redaction = yield arrived(
+            "ivy's redaction",
+            lambda e: (
+                e.get("type") == "m.room.redaction"
+                and oops_event["event_id"]
+                in (e.get("redacts"), e.get("content", {}).get("redacts"))
+            ),
+        )
+        self.assertEqual(redaction["content"].get("reason"), "typo")
+
+        reply_event = reply["event_id"]
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "* hi ivy!",
+                "m.new_content": {"msgtype": "m.text", "body": "hi ivy!"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
+            },
+        )
+        edited = yield heard(" PRIVMSG #general :* hi ivy!")
+        self.assertTrue(untagged(edited).startswith(":mxbob:localhost!"), edited)
+        self.assertEqual(tags_of(edited).get("+draft/reply"), his_msgid)
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": reply_event,
+                    "key": "🎉",
+                }
+            },
+            "m.reaction",
+        )
+        reacted = yield ivy.expect(lambda line: " TAGMSG #general" in line)
+        self.assertTrue(untagged(reacted).startswith(":mxbob:localhost!"), reacted)
+        tags = tags_of(reacted)
+        self.assertEqual((tags["+draft/react"], tags["+draft/reply"]), ("🎉", mine))
+        yield threads.deferToThread(bob.redact, room_id, his, "gone")
+        gone = yield ivy.expect(lambda line: " REDACT #general " in line)
+        self.assertRegex(
+            untagged(gone), rf"^:mxbob:localhost!\S+ REDACT #general {his_msgid}"
+        )
+
+        timeline = yield threads.deferToThread(bob.timeline, room_id)
+        bodies = [e.get("content", {}).get("body") for e in timeline]
+        self.assertEqual(
+            sum(str(b).endswith("hello bob") for b in bodies if b), 1, bodies
+        )
+        said = [x for x in ivy.lines if x.endswith(" PRIVMSG #general :hi ivy")]
+        self.assertEqual(len(said), 1, ivy.lines)
 
     @defer.inlineCallbacks
     def test_a_matrix_user_in_a_room(self) -> Generator[Any, Any, None]:
