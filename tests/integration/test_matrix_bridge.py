@@ -26,7 +26,7 @@ from tests.matrix.client import MatrixUser, signed_in
 from tests.support import LineClient, connect_client, free_port, until
 
 
-def _push(url: str, path: str, body: Any, token: str | None) -> int:
+def push_as_homeserver(url: str, path: str, body: Any, token: str | None) -> int:
     """One request as the homeserver makes it: its status."""
     call = urllib.request.Request(
         url + path, data=json.dumps(body).encode(), method="PUT"
@@ -504,14 +504,14 @@ class MatrixBridgeTests(MatrixBridgeCase):
         hs = self.tokens["hs_token"]
         for txn_id in ("test-1", "test-1", "test-2"):
             status = yield threads.deferToThread(
-                _push, self.url, path + txn_id, txn, hs
+                push_as_homeserver, self.url, path + txn_id, txn, hs
             )
             self.assertEqual(status, 200)
         wrong = dict(txn, events=[dict(event, event_id="$wrong")])
         wrong["events"][0]["content"] = {"msgtype": "m.text", "body": "not said"}
         for token, expected in (("wrong-token", 403), (None, 401)):
             status = yield threads.deferToThread(
-                _push, self.url, path + "test-3", wrong, token
+                push_as_homeserver, self.url, path + "test-3", wrong, token
             )
             self.assertEqual(status, expected)
         yield threads.deferToThread(bob.say, room_id, "the end")
@@ -589,7 +589,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
             "content": {"reason": "not his"},
         }
         status = yield threads.deferToThread(
-            _push,
+            push_as_homeserver,
             self.url,
             "/_matrix/app/v1/transactions/test-redaction",
             {"events": [pushed]},
