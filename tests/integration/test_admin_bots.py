@@ -8,6 +8,7 @@ seen by its connection, and its token kept across a restart on the same
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
@@ -19,7 +20,12 @@ from tests.integration.test_http_limits import IRC_PORT, LOCAL
 from tests.support import LineClient, connect_client
 
 
-class AdminBotsTests(AdminServerTestCase):
+def ending(words: str) -> Callable[[str], bool]:
+    """Whether a line ends with ``words``."""
+    return lambda line: line.endswith(words)
+
+
+class BotServerCase(AdminServerTestCase):
     @defer.inlineCallbacks
     def signed_in_bot(self, name: str, token: str):
         """A line client signed in as bot ``name`` with ``token``."""
@@ -29,6 +35,8 @@ class AdminBotsTests(AdminServerTestCase):
         yield bot.expect_line(f"WELCOME {name}")
         return bot
 
+
+class AdminBotsTests(BotServerCase):
     @defer.inlineCallbacks
     def test_bots_add_list_remove(self):
         """``bots add`` answers the token once (JSON and ``key: value``
@@ -124,13 +132,11 @@ class AdminBotsTests(AdminServerTestCase):
         self.assertIn(";bot ", line)
 
 
-class BotAtEveryDoorTests(AdminServerTestCase):
+class BotAtEveryDoorTests(BotServerCase):
     """The spec's ``bot_accounts`` check as it runs from outside: one real
     server with the line, IRC and HTTP doors; the bot made with
     ``chatroom-admin --json``, signed in by ``/login`` and by SASL
     ``PLAIN`` over real sockets, and removed the same way."""
-
-    signed_in_bot = AdminBotsTests.signed_in_bot
 
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
@@ -202,11 +208,11 @@ class BotAtEveryDoorTests(AdminServerTestCase):
         on_irc.say("PRIVMSG #ops :from irc")
         on_line.say("from the line")
         for text in ("from irc", "from the line"):
-            seen = yield rich.expect(lambda line, t=text: line.endswith(f" {t}"))
+            seen = yield rich.expect(ending(f" {text}"))
             self.assertRegex(seen, rf"^@\d+;bot MSG ops deployer \S+ {text}$")
-            seen = yield plain.expect(lambda line, t=text: line.endswith(f" {t}"))
+            seen = yield plain.expect(ending(f" {text}"))
             self.assertRegex(seen, rf"^MSG ops deployer \S+ {text}$")
-            seen = yield ivy.expect(lambda line, t=text: line.endswith(f" :{t}"))
+            seen = yield ivy.expect(ending(f" :{text}"))
             self.assertIn("bot", tags_of(seen), seen)
             self.assertIn(" :deployer!", seen)
             self.assertTrue(seen.endswith(f" PRIVMSG #ops :{text}"), seen)

@@ -459,8 +459,8 @@ class MatrixBridgeTests(MatrixBridgeCase):
         self.assertEqual(
             sum(str(b).endswith("hello bob") for b in bodies if b), 1, bodies
         )
-        said = [x for x in ivy.lines if x.endswith(" PRIVMSG #general :hi ivy")]
-        self.assertEqual(len(said), 1, ivy.lines)
+        heard_once = [x for x in ivy.lines if x.endswith(" PRIVMSG #general :hi ivy")]
+        self.assertEqual(len(heard_once), 1, ivy.lines)
 
     @defer.inlineCallbacks
     def test_a_matrix_user_in_a_room(self) -> Generator[Any, Any, None]:
