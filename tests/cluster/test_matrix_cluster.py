@@ -90,7 +90,9 @@ class MatrixClusterTests(ClusterTestCase):
     def test_life_and_transactions_across_the_nodes(
         self,
     ) -> Generator[Any, Any, None]:
-        """rita is on node B, Synapse pushes to node A. Her /edit, /reply,
+        """rita (rich), paul (plain) and ivy (IRC) are on node B; Synapse
+        pushes to node A. mxdan's message reaches each in its door's form.
+        Her /edit, /reply,
         /react and /redact (on B) reach Matrix pointing at her message's
         event; mxdan's edit, reply, reaction and redaction (through A)
         reach her on B as EDIT, a MSG tagged reply=ID, REACT and REDACT.
@@ -98,13 +100,20 @@ class MatrixClusterTests(ClusterTestCase):
         transaction to B, is said once on both nodes."""
         node_a = yield self.node(*self.bridge(self.http_a))
         http_b = free_port()
-        node_b = yield self.node(*self.bridge(http_b))
+        irc = ("--irc", "tcp:0:interface=127.0.0.1")
+        node_b = yield self.node(*self.bridge(http_b), *irc)
         ann = yield self.client(node_a, "ann")
         rita = yield self.client(node_b, "rita")
         for user in (ann, rita):
             user.say("/caps rich")
             user.say("/join general")
             yield user.expect_line("MEMBERS general")
+        paul = yield self.client(node_b, "paul")
+        paul.say("/join general")
+        yield paul.expect_line("MEMBERS general")
+        ivy = yield self.irc_client(node_b, "ivy")
+        ivy.say("JOIN #general")
+        yield ivy.expect(lambda line: " 366 " in line)
         dan = yield signed_in(self, self.synapse, "mxdan")
         room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
         yield rita.expect_line("JOIN general mxdan:localhost")
@@ -161,7 +170,18 @@ class MatrixClusterTests(ClusterTestCase):
 
         his = yield threads.deferToThread(dan.say, room_id, "coffee?")
         said = yield rich_line("MSG general mxdan:localhost")
+        self.assertRegex(
+            said, r"^@\d+;bridged=matrix MSG general mxdan:localhost \S+ coffee\?$"
+        )
         coffee = said.split(" ")[0][1:].split(";")[0]
+        plain = yield paul.expect(lambda line: line.endswith(" coffee?"))
+        self.assertRegex(plain, r"^MSG general mxdan:localhost \S+ coffee\?$")
+        privmsg = yield ivy.expect(lambda line: line.endswith(" :coffee?"))
+        self.assertTrue(
+            privmsg.startswith(":mxdan:localhost!")
+            and " PRIVMSG #general :" in privmsg,
+            privmsg,
+        )
         yield threads.deferToThread(
             dan.send,
             room_id,
