@@ -65,6 +65,10 @@ class AdminBotsTests(BotServerCase):
             [(b["name"], b["owner"], b["relay"]) for b in listed["bots"]],
             [("deployer", "alice", False), ("relayer", None, True)],
         )
+        self.assertEqual(
+            [sorted(b) for b in listed["bots"]],
+            [["made", "name", "owner", "relay"]] * 2,
+        )
         self.assertNotIn(made["token"], repr(listed))
         for command, answer in (
             (("bots", "add", "alice"), "409 NAME_TAKEN"),
