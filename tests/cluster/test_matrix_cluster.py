@@ -11,10 +11,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import yaml
 from twisted.internet import defer, threads
 
 from chatroom.wiring.matrix import registration_text
 from tests.cluster.support import ClusterTestCase, comings_and_goings
+from tests.integration.test_matrix_bridge import push_as_homeserver
 from tests.matrix import Synapse
 from tests.matrix.client import signed_in
 from tests.support import free_port, until
@@ -83,6 +85,179 @@ class MatrixClusterTests(ClusterTestCase):
         bodies = [e.get("content", {}).get("body") for e in timeline]
         self.assertEqual(bodies.count("said on node B"), 1, bodies)
         self.assertEqual(bodies.count("said on node A"), 1, bodies)
+
+    @defer.inlineCallbacks
+    def test_life_and_transactions_across_the_nodes(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """rita (rich), paul (plain) and ivy (IRC) are on node B; Synapse
+        pushes to node A. mxdan's message reaches each in its door's form.
+        Her /edit, /reply,
+        /react and /redact (on B) reach Matrix pointing at her message's
+        event; mxdan's edit, reply, reaction and redaction (through A)
+        reach her on B as EDIT, a MSG tagged reply=ID, REACT and REDACT.
+        A transaction pushed to A, then again to B, and its event in a new
+        transaction to B, is said once on both nodes."""
+        node_a = yield self.node(*self.bridge(self.http_a))
+        http_b = free_port()
+        irc = ("--irc", "tcp:0:interface=127.0.0.1")
+        node_b = yield self.node(*self.bridge(http_b), *irc)
+        ann = yield self.client(node_a, "ann")
+        rita = yield self.client(node_b, "rita")
+        for user in (ann, rita):
+            user.say("/caps rich")
+            user.say("/join general")
+            yield user.expect_line("MEMBERS general")
+        paul = yield self.client(node_b, "paul")
+        paul.say("/join general")
+        yield paul.expect_line("MEMBERS general")
+        ivy = yield self.irc_client(node_b, "ivy")
+        ivy.say("JOIN #general")
+        yield ivy.expect(lambda line: " 366 " in line)
+        dan = yield signed_in(self, self.synapse, "mxdan")
+        room_id = yield threads.deferToThread(dan.join, "#chatroom_general:localhost")
+        yield rita.expect_line("JOIN general mxdan:localhost")
+
+        def rich_line(words: str) -> Any:
+            return rita.expect(lambda line: line.startswith("@") and words in line)
+
+        def arrived(what: str, check: Any) -> Any:
+            return threads.deferToThread(dan.wait_event, room_id, what, check)
+
+        def relates(e: dict[str, Any]) -> Any:
+            return e.get("content", {}).get("m.relates_to", {})
+
+        rita.say("tea on node B")
+        tea = (yield rich_line(" tea on node B")).split(" ")[0][1:].split(";")[0]
+        tea_event = (
+            yield arrived(
+                "rita's message",
+                lambda e: e.get("content", {}).get("body") == "tea on node B",
+            )
+        )["event_id"]
+        rita.say(f"/edit {tea} tea at six on node B")
+        edit = yield arrived(
+            "rita's edit",
+            lambda e: (
+                e.get("content", {}).get("m.new_content", {}).get("body")
+                == "tea at six on node B"
+            ),
+        )
+        self.assertEqual(
+            relates(edit), {"rel_type": "m.replace", "event_id": tea_event}
+        )
+        rita.say(f"/reply {tea} bring cake")
+        reply = yield arrived(
+            "rita's reply", lambda e: e.get("content", {}).get("body") == "bring cake"
+        )
+        self.assertEqual(relates(reply), {"m.in_reply_to": {"event_id": tea_event}})
+        rita.say(f"/react {tea} 🎉")
+        reaction = yield arrived(
+            "rita's reaction", lambda e: relates(e).get("rel_type") == "m.annotation"
+        )
+        self.assertEqual(
+            relates(reaction),
+            {"rel_type": "m.annotation", "event_id": tea_event, "key": "🎉"},
+        )
+        rita.say(f"/redact {tea}")
+        yield arrived(
+            "rita's redaction",
+            lambda e: (
+                e.get("type") == "m.room.redaction"
+                and tea_event in (e.get("redacts"), e.get("content", {}).get("redacts"))
+            ),
+        )
+
+        his = yield threads.deferToThread(dan.say, room_id, "coffee?")
+        said = yield rich_line("MSG general mxdan:localhost")
+        self.assertRegex(
+            said, r"^@\d+;bridged=matrix MSG general mxdan:localhost \S+ coffee\?$"
+        )
+        coffee = said.split(" ")[0][1:].split(";")[0]
+        plain = yield paul.expect(lambda line: line.endswith(" coffee?"))
+        self.assertRegex(plain, r"^MSG general mxdan:localhost \S+ coffee\?$")
+        privmsg = yield ivy.expect(lambda line: line.endswith(" :coffee?"))
+        self.assertTrue(
+            privmsg.startswith(":mxdan:localhost!")
+            and " PRIVMSG #general :" in privmsg,
+            privmsg,
+        )
+        yield threads.deferToThread(
+            dan.send,
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "* coffee!",
+                "m.new_content": {"msgtype": "m.text", "body": "coffee!"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
+            },
+        )
+        edited = yield rich_line(" EDIT general ")
+        self.assertRegex(
+            edited, rf"^@\d+ EDIT general {coffee} mxdan:localhost \S+ coffee!$"
+        )
+        yield threads.deferToThread(
+            dan.send,
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "> <@chatroom_rita:localhost> coffee?\n\nme please",
+                "m.relates_to": {"m.in_reply_to": {"event_id": his}},
+            },
+        )
+        replied = yield rich_line(" me please")
+        self.assertRegex(
+            replied,
+            rf"^@\d+;reply={coffee};bridged=matrix MSG general mxdan:localhost "
+            r"\S+ me please$",
+        )
+        yield threads.deferToThread(
+            dan.send,
+            room_id,
+            {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": his,
+                    "key": "👍",
+                }
+            },
+            "m.reaction",
+        )
+        reacted = yield rich_line(" REACT general ")
+        self.assertRegex(reacted, rf"^@\d+ REACT general {coffee} mxdan:localhost 👍")
+        yield threads.deferToThread(dan.redact, room_id, his, "typo")
+        redacted = yield rich_line(" REDACT general ")
+        self.assertRegex(
+            redacted, rf"^@\d+ REDACT general {coffee} mxdan:localhost typo"
+        )
+
+        hs_token = yaml.safe_load(self.registration.read_text())["hs_token"]
+        event = {
+            "type": "m.room.message",
+            "event_id": "$pushed-to-both-nodes",
+            "room_id": room_id,
+            "sender": "@mxdan:localhost",
+            "content": {"msgtype": "m.text", "body": "pushed to both"},
+        }
+        path = "/_matrix/app/v1/transactions/"
+        for port, txn_id in (
+            (self.http_a, "both-1"),
+            (http_b, "both-1"),
+            (http_b, "both-2"),
+        ):
+            status = yield threads.deferToThread(
+                push_as_homeserver,
+                f"http://127.0.0.1:{port}",
+                path + txn_id,
+                {"events": [event]},
+                hs_token,
+            )
+            self.assertEqual(status, 200)
+        yield threads.deferToThread(dan.say, room_id, "the end")
+        for user in (ann, rita):
+            yield user.expect(lambda line: line.endswith(" the end"))
+            pushed = [x for x in user.lines if x.endswith(" pushed to both")]
+            self.assertEqual(len(pushed), 1, user.lines)
 
     @defer.inlineCallbacks
     def bob_and_mxdan(self, node: Any) -> Generator[Any, Any, tuple[Any, ...]]:

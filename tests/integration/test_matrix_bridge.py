@@ -19,13 +19,14 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.trial import unittest
 
 from chatroom.wiring.matrix import registration_text
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.matrix import Synapse
 from tests.matrix.client import MatrixUser, signed_in
 from tests.support import LineClient, connect_client, free_port, until
 
 
-def _push(url: str, path: str, body: Any, token: str | None) -> int:
+def push_as_homeserver(url: str, path: str, body: Any, token: str | None) -> int:
     """One request as the homeserver makes it: its status."""
     call = urllib.request.Request(
         url + path, data=json.dumps(body).encode(), method="PUT"
@@ -180,12 +181,30 @@ class MatrixBridgeTests(MatrixBridgeCase):
     def test_membership(self) -> Generator[Any, Any, None]:
         """mxcat's join of the portal is JOIN general mxcat:localhost at the
         line door and a JOIN at IRC, and /who lists him; his leave is a
-        PART, and /who no longer lists him."""
+        PART, and /who no longer lists him. A line user who joins general
+        once its portal is made has her puppet join the portal, and leave
+        it at her /leave."""
         ann = yield self.first_member("ann")
         ivy = yield self.irc_client("ivy")
         cat = yield self.matrix_user("mxcat")
         room_id = yield threads.deferToThread(cat.join, "#chatroom_general:localhost")
         self.assertIsNotNone(room_id)
+        val = yield connect_client(reactor, self.line, "val")
+        val.say("/join general")
+        yield val.expect_line("MEMBERS general")
+        for membership in ("join", "leave"):
+            if membership == "leave":
+                val.say("/leave")
+            yield threads.deferToThread(
+                cat.wait_event,
+                room_id,
+                f"val's puppet's {membership}",
+                lambda e, m=membership: (
+                    e.get("type") == "m.room.member"
+                    and e.get("state_key") == "@chatroom_val:localhost"
+                    and e.get("content", {}).get("membership") == m
+                ),
+            )
         yield ann.expect_line("JOIN general mxcat:localhost")
         joined = yield ivy.expect(lambda line: " JOIN " in line and "mxcat" in line)
         self.assertTrue(joined.startswith(":mxcat:localhost!"), joined)
@@ -327,6 +346,123 @@ class MatrixBridgeTests(MatrixBridgeCase):
         self.assertFalse([x for x in replayed if x.endswith(" oops")], replayed)
 
     @defer.inlineCallbacks
+    def test_an_irc_member_and_a_matrix_user(self) -> Generator[Any, Any, None]:
+        """The conversation at the IRC door (``message-tags``,
+        ``draft/message-redaction``, ``echo-message``): ivy's reply
+        (``+draft/reply``), reaction (``TAGMSG +draft/react``) and
+        ``REDACT`` of mxbob's message and of her own reach Matrix as an
+        ``m.in_reply_to``, an ``m.annotation`` and a redaction of the
+        right events; mxbob's edit reaches her as ``* TEXT`` answering his
+        message, his reaction to hers as a ``TAGMSG``, his redaction as a
+        ``REDACT`` of its msgid. Each message once on either side."""
+        yield self.first_member("ann")
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.irc)
+        ivy = yield connectProtocol(endpoint, LineClient())
+        self.addCleanup(ivy.transport.loseConnection)
+        ivy.say("CAP REQ :message-tags draft/message-redaction echo-message")
+        yield ivy.expect(lambda line: " CAP * ACK " in line)
+        for said in ("NICK ivy", "USER ivy 0 * :ivy", "CAP END"):
+            ivy.say(said)
+        yield ivy.expect(lambda line: " 376 " in line or " 422 " in line)
+        ivy.say("JOIN #general")
+        yield ivy.expect(lambda line: " 366 " in line)
+        bob = yield self.matrix_user("mxbob")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+
+        def arrived(what: str, check: Any) -> Any:
+            return threads.deferToThread(bob.wait_event, room_id, what, check)
+
+        def relates(e: dict[str, Any]) -> Any:
+            return e.get("content", {}).get("m.relates_to", {})
+
+        def heard(words: str) -> Any:
+            return ivy.expect(lambda line: line.endswith(words))
+
+        his = yield threads.deferToThread(bob.say, room_id, "hi ivy")
+        seen = yield heard(" PRIVMSG #general :hi ivy")
+        self.assertTrue(untagged(seen).startswith(":mxbob:localhost!"), seen)
+        his_msgid = tags_of(seen)["msgid"]
+
+        ivy.say(f"@+draft/reply={his_msgid} PRIVMSG #general :hello bob")
+        mine = tags_of((yield heard(" PRIVMSG #general :hello bob")))["msgid"]
+        reply = yield arrived(
+            "ivy's reply",
+            lambda e: str(e.get("content", {}).get("body", "")).endswith("hello bob"),
+        )
+        self.assertEqual(reply["sender"], "@chatroom_ivy:localhost")
+        self.assertEqual(relates(reply), {"m.in_reply_to": {"event_id": his}})
+        ivy.say(f"@+draft/react=👍;+draft/reply={his_msgid} TAGMSG #general")
+        reaction = yield arrived(
+            "ivy's reaction", lambda e: relates(e).get("rel_type") == "m.annotation"
+        )
+        self.assertEqual(
+            (reaction["sender"], relates(reaction)),
+            (
+                "@chatroom_ivy:localhost",
+                {"rel_type": "m.annotation", "event_id": his, "key": "👍"},
+            ),
+        )
+        ivy.say("PRIVMSG #general :mistake")
+        oops = tags_of((yield heard(" PRIVMSG #general :mistake")))["msgid"]
+        oops_event = yield arrived(
+            "ivy's mistake", lambda e: e.get("content", {}).get("body") == "mistake"
+        )
+        ivy.say(f"REDACT #general {oops} :typo")
+        redaction = yield arrived(
+            "ivy's redaction",
+            lambda e: (
+                e.get("type") == "m.room.redaction"
+                and oops_event["event_id"]
+                in (e.get("redacts"), e.get("content", {}).get("redacts"))
+            ),
+        )
+        self.assertEqual(redaction["content"].get("reason"), "typo")
+
+        reply_event = reply["event_id"]
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "* hi ivy!",
+                "m.new_content": {"msgtype": "m.text", "body": "hi ivy!"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
+            },
+        )
+        edited = yield heard(" PRIVMSG #general :* hi ivy!")
+        self.assertTrue(untagged(edited).startswith(":mxbob:localhost!"), edited)
+        self.assertEqual(tags_of(edited).get("+draft/reply"), his_msgid)
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": reply_event,
+                    "key": "🎉",
+                }
+            },
+            "m.reaction",
+        )
+        reacted = yield ivy.expect(lambda line: " TAGMSG #general" in line)
+        self.assertTrue(untagged(reacted).startswith(":mxbob:localhost!"), reacted)
+        tags = tags_of(reacted)
+        self.assertEqual((tags["+draft/react"], tags["+draft/reply"]), ("🎉", mine))
+        yield threads.deferToThread(bob.redact, room_id, his, "gone")
+        gone = yield ivy.expect(lambda line: " REDACT #general " in line)
+        self.assertRegex(
+            untagged(gone), rf"^:mxbob:localhost!\S+ REDACT #general {his_msgid}"
+        )
+
+        timeline = yield threads.deferToThread(bob.timeline, room_id)
+        bodies = [e.get("content", {}).get("body") for e in timeline]
+        self.assertEqual(
+            sum(str(b).endswith("hello bob") for b in bodies if b), 1, bodies
+        )
+        heard_once = [x for x in ivy.lines if x.endswith(" PRIVMSG #general :hi ivy")]
+        self.assertEqual(len(heard_once), 1, ivy.lines)
+
+    @defer.inlineCallbacks
     def test_a_matrix_user_in_a_room(self) -> Generator[Any, Any, None]:
         """An alias of no room is refused; mxbob joins general's portal;
         his message reaches a plain and a rich line member, tagged
@@ -368,14 +504,14 @@ class MatrixBridgeTests(MatrixBridgeCase):
         hs = self.tokens["hs_token"]
         for txn_id in ("test-1", "test-1", "test-2"):
             status = yield threads.deferToThread(
-                _push, self.url, path + txn_id, txn, hs
+                push_as_homeserver, self.url, path + txn_id, txn, hs
             )
             self.assertEqual(status, 200)
         wrong = dict(txn, events=[dict(event, event_id="$wrong")])
         wrong["events"][0]["content"] = {"msgtype": "m.text", "body": "not said"}
         for token, expected in (("wrong-token", 403), (None, 401)):
             status = yield threads.deferToThread(
-                _push, self.url, path + "test-3", wrong, token
+                push_as_homeserver, self.url, path + "test-3", wrong, token
             )
             self.assertEqual(status, expected)
         yield threads.deferToThread(bob.say, room_id, "the end")
@@ -453,7 +589,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
             "content": {"reason": "not his"},
         }
         status = yield threads.deferToThread(
-            _push,
+            push_as_homeserver,
             self.url,
             "/_matrix/app/v1/transactions/test-redaction",
             {"events": [pushed]},

@@ -1,13 +1,18 @@
 """The web page beside the Matrix bridge, in headless chromium: a Matrix
-user's message shows beside their bridged name with a matrix mark."""
+user's message shows beside their bridged name with a matrix mark; a
+member at the page holds a conversation with a Matrix user (a reply, a
+reaction, an edit and a deletion, both ways)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from selenium.webdriver.common.by import By
 
 from chatroom.wiring.matrix import registration_text
 from tests.client.tmux import wait_for
 from tests.integration.real_clients import RealClientsCase, Server
+from tests.integration.test_web_life import CHIPS
 from tests.matrix import Synapse
 from tests.matrix.client import MatrixUser
 
@@ -62,3 +67,141 @@ class MatrixWebTests(RealClientsCase):
         mark = page.driver.find_element(By.CSS_SELECTOR, "#log .bridged")
         self.assertEqual(mark.get_attribute("title"), "from Matrix")
         self.assertIn("mxbob:localhost", page.log())
+
+    def test_a_conversation_from_the_page(self) -> None:
+        """The issue's conversation with a member at the web door: wes,
+        from the page and its message menu, says a message, replies to
+        mxbob's, reacts to it, edits and deletes her own; Matrix gets each
+        from ``@chatroom_wes:localhost`` pointing at the right event.
+        mxbob's edit, reaction and deletion show in the page."""
+        from selenium.webdriver.common.keys import Keys
+
+        page = self.browser()
+        page.driver.get(self.server.url)
+        page.wait_page("username")
+        page.type_into("name-input", "wes")
+        page.wait_page("lobby")
+        page.type_into("create-input", "tea")
+        page.wait_page("room")
+        bob = MatrixUser(self.synapse.url, self.synapse.register_user("mxbob"))
+        self.addCleanup(bob.close)
+        bob.login("secret-pw")
+        room_id = bob.join("#chatroom_tea:localhost")
+        assert room_id is not None
+        page.shows("mxbob:localhost joined")
+        puppet = "@chatroom_wes:localhost"
+
+        def line_of(text: str) -> Any:
+            return [
+                item
+                for item in page.driver.find_elements(
+                    By.CSS_SELECTOR, "#log li[data-id]"
+                )
+                if text in item.find_element(By.CSS_SELECTOR, ".text").text
+            ][-1]
+
+        def menu(text: str, item: str) -> None:
+            line_of(text).find_element(By.CSS_SELECTOR, ".more").send_keys(Keys.ENTER)
+            wait_for("the menu", lambda: page.visible("message-menu"))
+            page.element(item).click()
+
+        def arrived(what: str, check: Any) -> dict[str, Any]:
+            return bob.wait_event(room_id, what, check)
+
+        def relates(e: dict[str, Any]) -> Any:
+            return e.get("content", {}).get("m.relates_to", {})
+
+        def body_is(text: str) -> Any:
+            return lambda e: e.get("content", {}).get("body") == text
+
+        his = bob.say(room_id, "hello from matrix")
+        page.shows("hello from matrix")
+        page.type_into("message-input", "hi bob")
+        mine = arrived("wes's message", body_is("hi bob"))
+        self.assertEqual(mine["sender"], puppet)
+
+        menu("hello from matrix", "menu-reply")
+        wait_for("replying", lambda: page.visible("compose-bar"))
+        page.type_into("message-input", "glad you came")
+        reply = arrived(
+            "wes's reply",
+            lambda e: str(e.get("content", {}).get("body", "")).endswith(
+                "glad you came"
+            ),
+        )
+        self.assertEqual(
+            (reply["sender"], relates(reply)),
+            (puppet, {"m.in_reply_to": {"event_id": his}}),
+        )
+        menu("hello from matrix", "menu-react")
+        wait_for("the picker", lambda: page.visible("react-picker"))
+        page.element("react-choices").find_element(
+            By.CSS_SELECTOR, '[aria-label="react with 👍"]'
+        ).click()
+        reaction = arrived(
+            "wes's reaction", lambda e: relates(e).get("rel_type") == "m.annotation"
+        )
+        self.assertEqual(
+            (reaction["sender"], relates(reaction)),
+            (puppet, {"rel_type": "m.annotation", "event_id": his, "key": "👍"}),
+        )
+        menu("hi bob", "menu-edit")
+        page.element("message-input").send_keys("!", Keys.ENTER)
+        edit = arrived(
+            "wes's edit",
+            lambda e: (
+                e.get("content", {}).get("m.new_content", {}).get("body") == "hi bob!"
+            ),
+        )
+        self.assertEqual(
+            (edit["sender"], relates(edit)),
+            (puppet, {"rel_type": "m.replace", "event_id": mine["event_id"]}),
+        )
+        page.shows("hi bob! (edited)")
+        menu("hi bob!", "menu-delete")
+        wait_for("asked first", lambda: page.visible("delete-dialog"))
+        page.element("delete-confirm").click()
+        arrived(
+            "wes's deletion",
+            lambda e: (
+                e.get("type") == "m.room.redaction"
+                and mine["event_id"]
+                in (e.get("redacts"), e.get("content", {}).get("redacts"))
+            ),
+        )
+
+        bob.send(
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "* hello again from matrix",
+                "m.new_content": {
+                    "msgtype": "m.text",
+                    "body": "hello again from matrix",
+                },
+                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
+            },
+        )
+        page.shows("hello again from matrix (edited)")
+        bob.send(
+            room_id,
+            {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": reply["event_id"],
+                    "key": "🎉",
+                }
+            },
+            "m.reaction",
+        )
+        wait_for(
+            "mxbob's chip",
+            lambda: page.driver.execute_script(CHIPS, "glad you came") == ["🎉 1"],
+        )
+        bob.redact(room_id, his, "gone")
+        wait_for(
+            "his message gone",
+            lambda: "hello again from matrix" not in page.log(),
+        )
+        mine_said = [e for e in bob.timeline(room_id) if body_is("hi bob")(e)]
+        self.assertEqual(len(mine_said), 1)

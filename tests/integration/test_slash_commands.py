@@ -136,6 +136,8 @@ class SlashCommandTests(SlashCommandCase):
         yield self.serve("--db", ":memory:")
         alice, bob = yield self.tea()
         ivy = yield self.irc_client("ivy")
+        rita = yield self.line_client("rita", "/caps rich", "/join tea")
+        yield rita.expect_line("MEMBERS tea")
         url = self.receiver.url("/weather")
         token = yield self.add(alice, "weather", url)
         yield self.add(alice, "mine", self.receiver.url("/mine"))
@@ -165,6 +167,8 @@ class SlashCommandTests(SlashCommandCase):
         heard = yield ivy.expect(lambda x: "PRIVMSG #tea :Paris" in x)
         self.assertTrue(heard.split(" ", 2)[1].startswith(":weather[bot]!"), heard)
         self.assertIn("bot", tags_of(heard))
+        tagged = yield rita.expect(lambda x: " MSG tea weather[bot] " in x)
+        self.assertRegex(tagged, r"^@\d+;(\S+;)?bot(;\S+)? MSG tea weather\[bot\] ")
         (call,) = self.receiver.calls
         self.assertEqual(call.kind, "application/x-www-form-urlencoded")
         self.assertEqual(
@@ -188,7 +192,9 @@ class SlashCommandTests(SlashCommandCase):
         bob.say("after the answer")
         yield alice.expect(lambda x: x.endswith(" after the answer"))
         yield ivy.expect(lambda x: x.endswith(":after the answer"))
-        self.assertFalse(any("only you" in line for line in alice.lines + ivy.lines))
+        yield rita.expect(lambda x: x.endswith(" after the answer"))
+        bystanders = alice.lines + ivy.lines + rita.lines
+        self.assertFalse(any("only you" in line for line in bystanders))
         # a failure
         bob.say("/broken")
         self.assertEqual(

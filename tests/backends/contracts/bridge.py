@@ -528,6 +528,12 @@ class BridgeLifeContract(BridgeFailures, ContractBase):
         yield self.wait()
         yield defer.ensureDeferred(cast(Any, bridge.sender).send_due())
         self.assertEqual(moves()[-1], ("leave", "@chatroom_bob:localhost"))
+        carol = yield self.connect("carol")
+        carol.say("/join tea")
+        yield self.expect(carol, "MEMBERS tea")
+        yield self.wait()
+        yield defer.ensureDeferred(cast(Any, bridge.sender).send_due())
+        self.assertEqual(moves()[-1], ("join", "@chatroom_carol:localhost"))
         again = compose_bridge(
             SETTINGS, cast(Any, self.server.registry), self.homeserver
         )

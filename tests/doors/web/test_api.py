@@ -264,6 +264,9 @@ class Posting(APITestCase):
         )
         newest = self.call("GET", "rooms/tea/messages", query={"limit": "2"}).json
         self.assertEqual([m["id"] for m in newest["messages"]], [ids[3], ids[4]])
+        self.assertEqual(sorted(newest), ["messages", "more", "room"])
+        fields = {"id", "author", "time", "text", "action", "bot", "tags"}
+        self.assertLessEqual(fields, set(newest["messages"][0]))
         self.assertEqual(newest["messages"][0]["author"], "robot")
 
     def test_an_edit_reads_as_its_new_text(self) -> None:
@@ -426,6 +429,14 @@ class Events(APITestCase):
         self.assertEqual(got[2][1]["bot"], True)
         self.assertEqual(got[1][1]["author"], "bob")
         self.assertEqual(got[1][1]["room"], "tea")
+        self.assertEqual(
+            [sorted(data) for _, data in got[:2]] + [sorted(got[4][1])],
+            [
+                ["room", "user"],
+                ["action", "author", "bot", "id", "room", "tags", "text", "time"],
+                ["reason", "room", "user"],
+            ],
+        )
 
     def test_its_own_joins_and_departures(self) -> None:
         stream = self.stream()
