@@ -173,14 +173,17 @@ class MatrixClusterTests(ClusterTestCase):
         node_b = yield self.node(*self.bridge(free_port()), *one_device)
         bob, _, _, joined = yield self.bob_and_mxdan(node_b)
         node_c = yield self.node(*self.bridge(free_port()), *one_device)
-        for node in (node_b, node_c):
-            standing = node.server.registry.standing
 
-            def seated() -> defer.Deferred[bool]:
-                seat = standing.find("mxdan:localhost")
-                return defer.succeed(seat is not None and "general" in seat.rooms)
+        def seated() -> defer.Deferred[bool]:
+            seats = [
+                node.server.registry.standing.find("mxdan:localhost")
+                for node in (node_b, node_c)
+            ]
+            return defer.succeed(
+                all(seat is not None and "general" in seat.rooms for seat in seats)
+            )
 
-            yield until(seated, 30, "the other nodes seat mxdan")
+        yield until(seated, 30, "nodes B and C seat mxdan")
         yield node_a.stopService()
         self.nodes.remove(node_a)
         bob.say("/who general")
