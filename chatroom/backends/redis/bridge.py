@@ -15,7 +15,7 @@ and relays it.
 
 from __future__ import annotations
 
-from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.calls import RedisCalls, published_nothing
 from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.model.changes.base import DecidedChange, applies
@@ -45,8 +45,11 @@ class RedisBridge:
 
     @applies(BridgeLedger)
     async def apply(self, change: DecidedChange) -> None:
-        """The change in one script (``CHANGED``: a note was there)."""
-        await self.calls.call(BRIDGE_APPLY, {"change": change}, refusals={})
+        """The change in one script (``CHANGED``: a note was there), which
+        publishes nothing: no wait for the subscriber link."""
+        await self.calls.call(
+            BRIDGE_APPLY, {"change": change}, refusals={}, arrived=published_nothing
+        )
 
     async def noted(self, book: str, key: str) -> str | None:
         found = await self.calls.eval(BRIDGE_NOTED, {"book": book, "key": key})

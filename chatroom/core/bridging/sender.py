@@ -181,8 +181,12 @@ class Sender:
         newest, events = await self.ledger.events_after(room, int(mark), BATCH)
         last = int(mark)
         for event in events:
-            await self._send_event(room, room_id, event)
-            await self._note(SENT, room, event.id)
+            notes = await self._send_event(room, room_id, event)
+            # One write an event: what it became on Matrix, with the mark
+            # past it (stopped before this write, the next pass sends it
+            # again under the same transaction id, answered the same).
+            marked = (*notes, Note(SENT, room, event.id))
+            await self.apply(DecidedChange(BridgeLedger(), (), marked))
             if event.id.isdigit():
                 self._passed_over(room, last, int(event.id))
                 last = int(event.id)
@@ -280,8 +284,9 @@ class Sender:
         sender: str,
         matrix_type: str = "m.room.message",
     ) -> str | None:
-        """One ``PUT …/send/TYPE/TXN`` as ``sender``: the event id (noted
-        both ways), or None if refused for good."""
+        """One ``PUT …/send/TYPE/TXN`` as ``sender``: the Matrix event id
+        (:func:`mapped` notes it both ways, with the event's mark), or
+        None if refused for good."""
         txn = quote(f"chatroom.{room}.{event_id}.{kind}", safe="")
         path = f"/_matrix/client/v3/rooms/{quote(room_id)}/send/{matrix_type}/{txn}"
         status, answer = await self._call("PUT", path, content, sender)
@@ -296,23 +301,28 @@ class Sender:
                 answer=answer,
             )
             return None
-        await self._note(TO_MATRIX, f"{room} {event_id}", sent, MAP_SECONDS)
-        await self._note(FROM_MATRIX, sent, f"{room} {event_id}", MAP_SECONDS)
         return sent
 
-    async def _send_event(self, room: str, room_id: str, event: StoredEvent) -> None:
+    async def _send_event(
+        self, room: str, room_id: str, event: StoredEvent
+    ) -> tuple[Note, ...]:
+        """``event`` sent to Matrix (or nothing, for what is not sent):
+        the ledger's notes of what it became there, written with its mark."""
         if isinstance(event, Message):
             if _tag(event.tags, BRIDGED_TAG) is not None:
-                return  # from Matrix: noted as it came
-            await self._message(room, room_id, event)
-        elif isinstance(event, Edited):
-            await self._edit(room, room_id, event)
-        elif isinstance(event, Redacted):
+                return ()  # from Matrix: noted as it came
+            return await self._message(room, room_id, event)
+        if isinstance(event, Edited):
+            return await self._edit(room, room_id, event)
+        if isinstance(event, Redacted):
             await self._redaction(room, room_id, event)
         elif isinstance(event, Reaction):
-            await self._reaction(room, room_id, event)
+            return await self._reaction(room, room_id, event)
+        return ()
 
-    async def _message(self, room: str, room_id: str, event: Message) -> None:
+    async def _message(
+        self, room: str, room_id: str, event: Message
+    ) -> tuple[Note, ...]:
         lines = lines_of(event.tags)
         text = "\n".join(said_lines(lines)) if lines is not None else event.text
         content: dict[str, Any] = {
@@ -325,14 +335,15 @@ class Sender:
             if answered is not None:
                 content["m.relates_to"] = {"m.in_reply_to": {"event_id": answered}}
         puppet = await self._puppet_in(room_id, event.user)
-        await self._send(room, room_id, event.id, "message", content, puppet)
+        sent = await self._send(room, room_id, event.id, "message", content, puppet)
+        return mapped(room, event.id, sent)
 
-    async def _edit(self, room: str, room_id: str, event: Edited) -> None:
+    async def _edit(self, room: str, room_id: str, event: Edited) -> tuple[Note, ...]:
         if ":" in event.user:
-            return  # a Matrix user's edit: from Matrix
+            return ()  # a Matrix user's edit: from Matrix
         edited = await self._matrix_event(room, event.target)
         if edited is None:
-            return
+            return ()
         new = {"msgtype": "m.text", "body": event.text}
         content = {
             "msgtype": "m.text",
@@ -341,7 +352,8 @@ class Sender:
             "m.relates_to": {"rel_type": "m.replace", "event_id": edited},
         }
         puppet = await self._puppet_in(room_id, event.user)
-        await self._send(room, room_id, event.id, "edit", content, puppet)
+        sent = await self._send(room, room_id, event.id, "edit", content, puppet)
+        return mapped(room, event.id, sent)
 
     async def _redaction(self, room: str, room_id: str, event: Redacted) -> None:
         if ":" in event.by:
@@ -364,14 +376,16 @@ class Sender:
         if status == 403:
             await self._call("PUT", path + ".bridge", body, self.settings.bridge_user)
 
-    async def _reaction(self, room: str, room_id: str, event: Reaction) -> None:
+    async def _reaction(
+        self, room: str, room_id: str, event: Reaction
+    ) -> tuple[Note, ...]:
         if ":" in event.user:
-            return
+            return ()
         key = f"{room} {event.target} {name_key(event.user)} {event.reaction}"
         if event.adding:
             target = await self._matrix_event(room, event.target)
             if target is None:
-                return
+                return ()
             content = {
                 "m.relates_to": {
                     "rel_type": "m.annotation",
@@ -383,9 +397,27 @@ class Sender:
             sent = await self._send(
                 room, room_id, event.id, "react", content, puppet, "m.reaction"
             )
-            if sent is not None:
-                await self._note(TO_MATRIX, key, sent, MAP_SECONDS)
-        else:
-            reacted = await self.ledger.noted(TO_MATRIX, key)
-            if reacted is not None:
-                await self._redact(room, room_id, event.id, reacted, event.user, "")
+            if sent is None:
+                return ()
+            # the reaction by its author and key too, for its /unreact
+            return (
+                *mapped(room, event.id, sent),
+                Note(TO_MATRIX, key, sent, MAP_SECONDS),
+            )
+        reacted = await self.ledger.noted(TO_MATRIX, key)
+        if reacted is not None:
+            await self._redact(room, room_id, event.id, reacted, event.user, "")
+        return ()
+
+
+def mapped(room: str, event_id: str, sent: str | None) -> tuple[Note, ...]:
+    """Event ``event_id`` of ``room`` became Matrix event ``sent`` (None:
+    refused, nothing to note): noted both ways, for what points at it
+    later (an edit, a reply, a reaction, a redaction, from either side)."""
+    if sent is None:
+        return ()
+    here = f"{room} {event_id}"
+    return (
+        Note(TO_MATRIX, here, sent, MAP_SECONDS),
+        Note(FROM_MATRIX, sent, here, MAP_SECONDS),
+    )

@@ -16,7 +16,15 @@ from twisted.internet import defer, reactor, task
 from twisted.logger import Logger
 
 from chatroom.core.bridging.appservice import MatrixBridge, RelayingNowError
-from chatroom.core.bridging.store import EVENTS, PORTALS, TO_MATRIX
+from chatroom.core.bridging.store import (
+    EVENTS,
+    FROM_MATRIX,
+    LEASE,
+    PORTALS,
+    PUPPETS,
+    SENT,
+    TO_MATRIX,
+)
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
 from chatroom.core.model.changes.messages import RoomMessages
@@ -271,6 +279,44 @@ class BridgeLifeContract(ContractBase):
         self.assertEqual(
             (body, user), ({"reason": "typo"}, "@chatroom_alice:localhost")
         )
+
+    @defer.inlineCallbacks
+    def test_each_event_sent_is_one_write(self) -> Generator[Any, Any, None]:
+        """Sending a portal's events costs the ledger one write each (one
+        change: what the event became on Matrix, both ways, with the mark
+        past it), whatever the event: a message, a /me, an edit, a
+        reaction, a deletion. Besides them a pass writes only its lease
+        and who the puppets are, when they change."""
+        alice, bob, bridge = yield self.portal()
+        sender = cast(Any, bridge.sender)
+        yield self.sent(bridge)  # the puppets seated, the lease taken
+        applied: list[DecidedChange] = []
+        stored = sender.apply
+
+        async def counted(change: DecidedChange) -> Any:
+            applied.append(change)
+            return await stored(change)
+
+        sender.apply = counted
+        first = yield self.said_id(alice, "hello matrix")
+        sends = yield self.sent(bridge)
+        alice.say("/me waves")
+        yield self.heard(alice, "waves")
+        alice.say(f"/edit {first} hello again")
+        yield self.heard(alice, " EDIT ")
+        bob.say(f"/react {first} 🎉")
+        yield self.heard(bob, " REACT ")
+        sends += yield self.sent(bridge)
+        alice.say(f"/redact {first} typo")
+        yield self.heard(alice, " REDACT ")
+        sends += yield self.sent(bridge)
+        self.assertEqual(len(sends), 5, sends)
+        books = [{note.book for note in change.of(Note)} for change in applied]
+        per_event = [b for b in books if SENT in b]
+        self.assertEqual(len(per_event), 5, books)
+        self.assertEqual([b for b in books if b - {LEASE, PUPPETS}], per_event)
+        self.assertEqual(per_event.count({SENT, TO_MATRIX, FROM_MATRIX}), 4)
+        self.assertEqual(per_event.count({SENT}), 1)  # the redaction maps nothing
 
     @defer.inlineCallbacks
     def test_from_matrix(self) -> Generator[Any, Any, None]:
