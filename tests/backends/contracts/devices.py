@@ -464,6 +464,19 @@ class DevicesContract(ContractBase):
             self.assertIsNotNone(node.registry.standing.find("robot"))
 
     @defer.inlineCallbacks
+    def test_a_standing_bot_keeps_its_name(self) -> Generator[Any, Any, None]:
+        """Signed in at a door while it stands in its rooms, the bot's
+        ``/nick`` is refused for what holds its name there (its standing),
+        not for devices ``/devices`` does not list."""
+        token = yield self.standing_bot()
+        door = yield self.bot_device(token)
+        door.say("/nick robot2")
+        refused = yield self.expect(door, "ERR ")
+        self.assertEqual(
+            refused, "ERR NOT_ALLOWED an account standing in its rooms keeps its name"
+        )
+
+    @defer.inlineCallbacks
     def test_a_bot_stands_beside_all_its_devices(
         self,
     ) -> Generator[Any, Any, None]:
