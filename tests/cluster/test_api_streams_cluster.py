@@ -4,9 +4,12 @@ request written by hand, the answer read as it comes).
 
 With ``--max-devices 2``, one stream open through node one and one
 through node two are the bot's two: a third is ``409 TOO_MANY_DEVICES``
-through either, and the client closing one of them frees its place. A
-node killed with both streams (a ``twistd`` of its own) holds them no
-longer than its heartbeat: the survivor opens two once it has lapsed.
+through either, and the client closing one of them frees its place;
+standing in its rooms on both nodes meanwhile, the bot still signs in
+from two connections of its own at the line door (the streams and its
+standing are none of its devices). A node killed with both streams (a
+``twistd`` of its own) holds them no longer than its heartbeat: the
+survivor opens two once it has lapsed.
 """
 
 from __future__ import annotations
@@ -162,6 +165,31 @@ class StreamsOnTwoNodes(ClusterTestCase):
         yield first.close()
         yield self.opens_again(web[1], token)
         yield self.refused(web[0], token)
+
+    @defer.inlineCallbacks
+    def test_streams_on_both_nodes_leave_the_bot_its_devices(
+        self,
+    ) -> Generator[Any, Any, None]:
+        one, two = yield self.start_nodes(2, *WEB)
+        web = [port_of(node.doors["http"].port) for node in (one, two)]
+        token = yield self.bot(one)
+        for port in web:
+            yield self.streamed(port, token)
+        for node in (one, two):  # each stream stands the bot on its node
+            self.assertIsNotNone(node.server.registry.standing.find("robot"))
+        doors = []
+        for node in (one, two):
+            door = yield self.client(node)
+            door.say(f"/login robot {token}")
+            yield door.expect_line("WELCOME robot")
+            doors.append(door)
+        doors[-1].say("/devices")
+        listed = yield doors[-1].expect_line("DEVICES_END")
+        self.assertEqual(listed, "DEVICES_END 2")
+        third = yield self.client(one)
+        third.say(f"/login robot {token}")
+        refused = yield third.expect_line("ERR ")
+        self.assertTrue(refused.startswith("ERR TOO_MANY_DEVICES "), refused)
 
     @defer.inlineCallbacks
     def test_a_killed_nodes_streams_are_freed(self) -> Generator[Any, Any, None]:

@@ -336,6 +336,37 @@ class MatrixClusterTests(ClusterTestCase):
         self.assertEqual(comings_and_goings(bob.lines, joined, "mxdan"), [])
 
     @defer.inlineCallbacks
+    def test_two_nodes_seat_a_matrix_user_past_max_devices(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With ``--max-devices 1``, mxdan (in general through node A) is
+        seated by nodes B and C as well (C started after his join), since
+        standing in a room is none of his devices; node A stops, and bob,
+        on B, hears no PART, QUIT or JOIN of him."""
+        one_device = ("--max-devices", "1")
+        node_a = yield self.node(*self.bridge(self.http_a), *one_device)
+        node_b = yield self.node(*self.bridge(free_port()), *one_device)
+        bob, _, _, joined = yield self.bob_and_mxdan(node_b)
+        node_c = yield self.node(*self.bridge(free_port()), *one_device)
+
+        def seated() -> defer.Deferred[bool]:
+            seats = [
+                node.server.registry.standing.find("mxdan:localhost")
+                for node in (node_b, node_c)
+            ]
+            return defer.succeed(
+                all(seat is not None and "general" in seat.rooms for seat in seats)
+            )
+
+        yield until(seated, 30, "nodes B and C seat mxdan")
+        yield node_a.stopService()
+        self.nodes.remove(node_a)
+        bob.say("/who general")
+        listed = yield bob.expect_line("MEMBERS general")
+        self.assertIn("mxdan:localhost", listed.split())
+        self.assertEqual(comings_and_goings(bob.lines, joined, "mxdan"), [])
+
+    @defer.inlineCallbacks
     def test_a_matrix_user_who_leaves_is_let_go_on_every_node(
         self,
     ) -> Generator[Any, Any, None]:

@@ -6,8 +6,10 @@ account's devices connected to that node. So that ``--max-devices``,
 
 - ``P devices:<u>``: a hash, seat token → that seat's devices, written by
   its node whenever they change (``number door since`` each, comma
-  separated); a field whose token no longer holds u (its node gone) is
-  not read, and is dropped when seen; releasing u drops the hash;
+  separated; those the core counts, never a standing member:
+  :func:`chatroom.core.services.devices.own_device`); a field whose
+  token no longer holds u (its node gone) is not read, and is dropped
+  when seen; releasing u drops the hash;
 - ``P devnum:<u>``: the last device number given out to u's devices, so
   numbers are unique over every node, and ``/devices`` lists them in the
   order they signed in whatever the nodes' clocks (dropped with u);

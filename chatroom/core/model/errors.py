@@ -577,8 +577,14 @@ def no_such_device(number: str) -> ChatError:
     return ChatError("NO_SUCH_DEVICE", f"you have no device {number} (see /devices)")
 
 
-def one_name_for_devices() -> ChatError:
-    """``/nick`` on an account connected from several devices."""
+def one_name_for_devices(standing: bool = False) -> ChatError:
+    """``/nick`` on an account connected from several devices, or
+    (``standing``) whose other member here is the server holding it in its
+    rooms (a bot standing there with no connection), none of its devices."""
+    if standing:
+        return ChatError(
+            "NOT_ALLOWED", "an account standing in its rooms keeps its name"
+        )
     return ChatError("NOT_ALLOWED", "an account on several devices keeps its name")
 
 

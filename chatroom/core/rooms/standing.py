@@ -6,9 +6,11 @@ A room's members are seats (:mod:`chatroom.core.infra.seats`), and a seat
 lives while one of its devices does. A :class:`StandingMember` is a device
 that belongs to no connection: signed in to its account like any device,
 in every room of the account (``multi``), it keeps the account seated on
-this node, so that ``MEMBERS``, ``/who`` and IRC's ``NAMES`` list it and it
-can say things, until the account leaves the room (here, or by a door's
-``/leave`` on any device), is kicked, banned or removed. What it is handed
+this node (the server holding the name there, which uses up none of the
+account's ``--max-devices`` and which ``/devices`` does not list), so that
+``MEMBERS``, ``/who`` and IRC's ``NAMES`` list it and it can say things,
+until the account leaves the room (here, or by a door's ``/leave`` on
+any device), is kicked, banned or removed. What it is handed
 it passes on to whoever listens (the REST API's event streams), so the
 account's rooms are followed from every door and node with no mechanism
 of their own.
@@ -58,7 +60,9 @@ Listener = Callable[[Event], None]
 #: What is told when a standing member ends: the reason.
 Ending = Callable[[str], None]
 
-#: The door a standing member counts as (``/metrics``, ``/devices``).
+#: The door a standing member counts as on ``/metrics``. It is none of its
+#: account's devices (``--max-devices``, ``/devices``:
+#: :func:`chatroom.core.services.devices.own_device`).
 STANDING_DOOR = "api"
 
 

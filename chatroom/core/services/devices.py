@@ -15,6 +15,14 @@ wrapped. It decides:
 - who else hears a change one device made (``LEFT``, ``READ``, the sender's
   copy of a private message), and ``/devices`` and ``/logout ID``.
 
+A standing member (:mod:`chatroom.core.rooms.standing`: a bot in its rooms
+with no connection, a Matrix user in a portal) shares its account's seat
+as a device does, on every node that stands it, but it is the server
+holding the name in its rooms, not one of the person's devices: it is
+never refused for ``--max-devices``, uses up none of them, and
+``/devices`` and ``/logout ID`` neither list nor end it
+(:func:`own_device`).
+
 It never asks which door a device came through: what differs is the
 :class:`~chatroom.core.model.member.Member`'s (``views_every_room``,
 ``shown_marker``, ``left_elsewhere``). The account's devices on other
@@ -62,8 +70,9 @@ from chatroom.core.policy import rules
 from chatroom.core.policy.moderation import Actor, Target
 from chatroom.core.rooms import membership
 from chatroom.core.rooms.entries import Entries, Entry, shown
+from chatroom.core.rooms.standing import StandingMember
 from chatroom.core.rooms.store import RoomStore
-from chatroom.core.server.bus import NO_COPY, Bus, CopyTo
+from chatroom.core.server.bus import NO_COPY, Bus, CopyTo, DeviceRow
 from chatroom.core.server.store import OtherNodes
 
 #: Why a device ended by another one is closed.
@@ -75,6 +84,24 @@ def kept_rooms(account: str, *ops: Operation) -> DecidedChange:
     ``ops`` (rooms remembered and forgotten, in order) are: it rests on no
     premise, recording where the account went."""
     return DecidedChange(AccountRooms(account), (), ops)
+
+
+def own_device(member: Member) -> bool:
+    """Whether ``member`` is one of its account's devices as the person
+    counts them (``--max-devices``, ``/devices``, ``/logout ID``): every
+    connection is; a standing member, the server holding the name in its
+    rooms on a node, is not."""
+    return not isinstance(member, StandingMember)
+
+
+def _rows(seat: Seat) -> list[DeviceRow]:
+    """The seat's devices as ``/devices`` lists them, and as the other
+    nodes count and list them (its standing member left out)."""
+    return [
+        (d.number, d.member.door, d.since)
+        for d in seat.devices.values()
+        if own_device(d.member)
+    ]
 
 
 class Devices:
@@ -164,7 +191,9 @@ class Devices:
         """A sign-in of ``member`` (with no seat yet) to ``account`` under
         ``name``: True if it became one more device of the account's seat
         here (``TOO_MANY_DEVICES`` past the limit, which counts the
-        account's devices on every node; nobody is ended).
+        account's devices on every node; nobody is ended). A standing
+        member is numbered as a device, and neither counted nor refused
+        (:func:`own_device`).
 
         The rule is the core's, the count the back-end's: over several
         nodes it counts and numbers the device in one atomic step (two
@@ -172,11 +201,12 @@ class Devices:
         one process the seat's devices are all there are."""
         if name_key(name) != account:
             return False
-        limit = self.config.max_devices
+        counted = own_device(member)
+        limit = self.config.max_devices if counted else 0  # 0: none
         number = await self.other_nodes.number(account, limit)
         seat = self.sessions.account_seat(account)  # as it is now
-        here = len(seat.devices) if seat is not None else 0
-        if number == 0 or (number is None and here >= limit):
+        here = len(_rows(seat)) if seat is not None else 0
+        if counted and (number == 0 or (number is None and here >= limit)):
             raise errors.too_many_devices(name, limit)
         if number is not None:
             self.claimed[member] = number
@@ -209,11 +239,11 @@ class Devices:
         self.publish(seat)
 
     def publish(self, seat: Seat) -> None:
-        """The seat's devices changed: the other nodes are told."""
+        """The seat's devices changed: the other nodes are told (those the
+        account's ``--max-devices`` counts: :func:`own_device`)."""
         session = self.sessions.get(seat)
         if session is not None and _own_account(session):
-            rows = [(d.number, d.member.door, d.since) for d in seat.devices.values()]
-            self.bus.publish_devices(session.account, session.token, rows)
+            self.bus.publish_devices(session.account, session.token, _rows(seat))
 
     async def welcome(self, seat: Seat, room: str, since: int | None) -> Welcome:
         """The join replies of a room the seat is in already, for one more
@@ -645,13 +675,14 @@ class Devices:
         """``/devices``: the account's devices on every node, in the order
         they signed in: by their numbers, which one count gives out for the
         whole cluster (the back-end's), never by the nodes' clocks, which
-        need not agree."""
+        need not agree. The account's standing members are none of them
+        (:func:`own_device`)."""
         seat = self.sessions.seat_of(member)
         session = None if seat is None else self.sessions.get(seat)
         if seat is None or session is None or member not in seat.devices:
             raise errors.not_in_room()
         asker = seat.devices[member].number
-        rows = [(d.number, d.member.door, d.since) for d in seat.devices.values()]
+        rows = _rows(seat)
         if _own_account(session):
             others = self.other_nodes
             rows += await others.listed(session.account, session.token)
@@ -679,10 +710,10 @@ class Devices:
         ends first (:mod:`chatroom.core.accounts.sign_in_tokens`), so a reload of
         that page asks for the password again; False if it is not here.
         ``/logout ID`` of a device here, or another node's order to end
-        one of ours."""
+        one of ours; a standing member is none (:func:`own_device`)."""
         devices = seat.devices.values() if isinstance(seat, Seat) else ()
         for device in list(devices):
-            if device.number == number:
+            if device.number == number and own_device(device.member):
                 session = self.sessions.get(seat)
                 try:
                     account = session.account if session is not None else ""

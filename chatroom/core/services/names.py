@@ -47,7 +47,7 @@ from chatroom.core.rooms.store import RoomStore
 from chatroom.core.server.bus import Bus
 from chatroom.core.services import claims
 from chatroom.core.services.accountnews import signing_in, tell_rooms
-from chatroom.core.services.devices import Devices
+from chatroom.core.services.devices import Devices, own_device
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.presence import PresenceService
 from chatroom.wire.goodbyes import heard_in_rooms
@@ -157,7 +157,8 @@ class Names:
                     )
                 return
         elif seat is not None and len(seat.devices) > 1:
-            raise errors.one_name_for_devices()
+            others = [d.member for d in seat.devices.values() if d.member is not member]
+            raise errors.one_name_for_devices(not any(map(own_device, others)))
         try:
             await self._claim(
                 member, device, name, key, account, takeover, presence, bridged

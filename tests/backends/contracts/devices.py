@@ -400,6 +400,98 @@ class DevicesContract(ContractBase):
             self.assertFalse(device.client.closing)
             self.not_seen(device, "BYE")
 
+    # -- a standing seat is no device ---------------------------------------------
+
+    def nodes(self) -> list[DoorHub]:
+        """Every node of the server (one, unless a subclass spreads the
+        account's devices over several), on each of which a standing
+        account stands, as a cluster's nodes stand a bot."""
+        return [self.server]
+
+    @defer.inlineCallbacks
+    def standing_bot(self) -> Generator[Any, Any, str]:
+        """Bot ``robot``, standing in its rooms with no connection on every
+        node (as a bot joined through the REST API is): its token."""
+        bots = self.server.registry.accounts.bots
+        _, token = yield defer.Deferred.fromCoroutine(bots.add("robot"))
+        for node in self.nodes():
+            standing = node.registry.standing
+            yield defer.Deferred.fromCoroutine(standing.stand("robot"))
+        return token
+
+    @defer.inlineCallbacks
+    def bot_device(self, token: str) -> Generator[Any, Any, User]:
+        """A connection signed in to bot ``robot`` with its token."""
+        user = User(FakeClient(self.device_server()))
+        user.say(f"/login robot {token}")
+        line = yield self.expect(user, "")
+        while not line.startswith(("WELCOME", "ERR")):
+            line = yield self.expect(user, "")
+        self.assertEqual(line, "WELCOME robot")
+        return user
+
+    @defer.inlineCallbacks
+    def test_a_standing_seat_is_none_of_the_accounts_devices(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A bot standing in its rooms on every node still signs in from
+        ``--max-devices`` devices of its own (the limit then refuses one
+        more), and ``/devices`` lists those, not the server's standing
+        seats, which ``/logout`` cannot end."""
+        token = yield self.standing_bot()
+        devices = []
+        for _ in range(CONFIG.max_devices):
+            devices.append((yield self.bot_device(token)))
+        extra = User(FakeClient(self.device_server()))
+        extra.say(f"/login robot {token}")
+        refusal = yield self.expect(extra, "ERR ")
+        self.assertTrue(refusal.startswith("ERR TOO_MANY_DEVICES "), refusal)
+        last = devices[-1]
+        last.say("/devices")
+        listed = []
+        for _ in devices:
+            listed.append((yield self.expect(last, "DEVICE ")))
+        self.assertEqual([line.split()[2] for line in listed], ["line"] * 3)
+        self.assertTrue(listed[-1].endswith(" current"))
+        count = yield self.expect(last, "DEVICES_END")
+        self.assertEqual(count, f"DEVICES_END {len(devices)}")
+        numbers = {int(line.split()[1]) for line in listed}
+        for number in set(range(1, max(numbers) + 1)) - numbers:
+            last.say(f"/logout {number}")  # a standing seat's number
+            refused = yield self.expect(last, "ERR ")
+            self.assertTrue(refused.startswith("ERR NO_SUCH_DEVICE"), refused)
+        for node in self.nodes():
+            self.assertIsNotNone(node.registry.standing.find("robot"))
+
+    @defer.inlineCallbacks
+    def test_a_standing_bot_keeps_its_name(self) -> Generator[Any, Any, None]:
+        """Signed in at a door while it stands in its rooms, the bot's
+        ``/nick`` is refused for what holds its name there (its standing),
+        not for devices ``/devices`` does not list."""
+        token = yield self.standing_bot()
+        door = yield self.bot_device(token)
+        door.say("/nick robot2")
+        refused = yield self.expect(door, "ERR ")
+        self.assertEqual(
+            refused, "ERR NOT_ALLOWED an account standing in its rooms keeps its name"
+        )
+
+    @defer.inlineCallbacks
+    def test_a_bot_stands_beside_all_its_devices(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A bot signed in from ``--max-devices`` devices still stands in
+        its rooms on every node (a REST call through any node stands it
+        there): the server holding its name is not one more device."""
+        bots = self.server.registry.accounts.bots
+        _, token = yield defer.Deferred.fromCoroutine(bots.add("robot"))
+        for _ in range(CONFIG.max_devices):
+            yield self.bot_device(token)
+        for node in self.nodes():
+            standing = node.registry.standing
+            stood = yield defer.Deferred.fromCoroutine(standing.stand("robot"))
+            self.assertIs(standing.find("robot"), stood)
+
     # -- remembered rooms ---------------------------------------------------------
 
     @defer.inlineCallbacks

@@ -136,6 +136,9 @@ class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):
             IProtocol(connection).connectionLost(protocol.connectionDone)
         return self.other.detach()
 
+    def nodes(self) -> list[DoorHub]:
+        return [self.server, self.other_server]
+
     def device_server(self) -> DoorHub:
         """Node two for every other device, node one for the rest."""
         self.devices_made += 1
