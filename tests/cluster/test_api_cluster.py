@@ -25,6 +25,8 @@ from twisted.web.test.requesthelper import DummyRequest
 from chatroom.doors.web.api import BotAPIResource
 from chatroom.wiring.tap import ChatroomService
 from tests.cluster.support import ClusterTestCase, comings_and_goings
+from tests.integration.test_rest_api import RestRefusalTests
+from tests.integration.two_nodes import require_a_cluster, start_redis
 from tests.support import until
 
 
@@ -264,3 +266,24 @@ class RateLimitedOnTwoNodes(ClusterTestCase):
         self.assertEqual(json.loads(b"".join(refused.written))["error"], "RATE_LIMITED")
         [wait] = refused.responseHeaders.getRawHeaders(b"retry-after", [])
         self.assertTrue(1 <= int(wait) <= 5, wait)
+
+
+class RefusalsOnTwoNodes(RestRefusalTests):
+    """The API's refusals on two ``twistd chatroom`` nodes over one
+    ``redis-server``: alice makes robot at node one's line door, ivy is at
+    node two's IRC door, and every API call goes through node two. Each
+    refusal is its status and JSON code there, and neither alice (node
+    one) nor ivy hears a word of robot's refused posts."""
+
+    @defer.inlineCallbacks
+    def serve(self) -> Generator[Any, Any, Any]:
+        require_a_cluster(search=False)
+        url = start_redis(self.addCleanup)
+        nodes = []
+        for name in ("one", "two"):
+            spawned = yield self.spawned("--redis", url, "--node-id", name)
+            yield spawned[0].when_output(f"node {name}: in the cluster".encode())
+            nodes.append(spawned)
+        (self.process, self.line_port, _, _), (_, _, self.irc_port, url_two) = nodes
+        self.base = url_two + "api/v1/"
+        return self.process

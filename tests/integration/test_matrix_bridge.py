@@ -59,14 +59,18 @@ class MatrixBridgeCase(unittest.TestCase):
         self.db = str(self.folder / "chat.sqlite3")
         self.line, self.irc = free_port(), free_port()
 
-    def serve(self, *more: str) -> TwistdProcess:
-        """The server on its ports and ``--db`` (again, after a stop), with
-        ``more`` options (a later ``--rate`` is the one that holds)."""
+    def serve(
+        self, *more: str, ports: tuple[int, int, int] | None = None
+    ) -> TwistdProcess:
+        """The server on its ports (or ``ports``: line, IRC and HTTP) and
+        ``--db`` (again, after a stop), with ``more`` options (a later
+        ``--rate`` is the one that holds)."""
+        line, irc, http = ports or (self.line, self.irc, self.http)
         return spawn_twistd(
             self,
-            "--port", f"tcp:{self.line}:interface=127.0.0.1",
-            "--irc", f"tcp:{self.irc}:interface=127.0.0.1",
-            "--http", f"tcp:{self.http}:interface=127.0.0.1",
+            "--port", f"tcp:{line}:interface=127.0.0.1",
+            "--irc", f"tcp:{irc}:interface=127.0.0.1",
+            "--http", f"tcp:{http}:interface=127.0.0.1",
             "--db", self.db,
             "--rooms", "general",
             "--rate", "0",
@@ -97,6 +101,22 @@ class MatrixBridgeCase(unittest.TestCase):
     @defer.inlineCallbacks
     def matrix_user(self, localpart: str) -> Generator[Any, Any, MatrixUser]:
         return (yield signed_in(self, self.synapse, localpart))
+
+    @defer.inlineCallbacks
+    def irc_member(self, nick: str) -> Generator[Any, Any, LineClient]:
+        """An IRC client (:attr:`irc`) with ``message-tags``,
+        ``draft/message-redaction`` and ``echo-message``, in ``#general``."""
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.irc)
+        client = yield connectProtocol(endpoint, LineClient())
+        self.addCleanup(client.transport.loseConnection)
+        client.say("CAP REQ :message-tags draft/message-redaction echo-message")
+        yield client.expect(lambda line: " CAP * ACK " in line)
+        for said in (f"NICK {nick}", f"USER {nick} 0 * :{nick}", "CAP END"):
+            client.say(said)
+        yield client.expect(lambda line: " 376 " in line or " 422 " in line)
+        client.say("JOIN #general")
+        yield client.expect(lambda line: " 366 " in line)
+        return client
 
 
 class MatrixBridgeTests(MatrixBridgeCase):
@@ -356,16 +376,7 @@ class MatrixBridgeTests(MatrixBridgeCase):
         message, his reaction to hers as a ``TAGMSG``, his redaction as a
         ``REDACT`` of its msgid. Each message once on either side."""
         yield self.first_member("ann")
-        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.irc)
-        ivy = yield connectProtocol(endpoint, LineClient())
-        self.addCleanup(ivy.transport.loseConnection)
-        ivy.say("CAP REQ :message-tags draft/message-redaction echo-message")
-        yield ivy.expect(lambda line: " CAP * ACK " in line)
-        for said in ("NICK ivy", "USER ivy 0 * :ivy", "CAP END"):
-            ivy.say(said)
-        yield ivy.expect(lambda line: " 376 " in line or " 422 " in line)
-        ivy.say("JOIN #general")
-        yield ivy.expect(lambda line: " 366 " in line)
+        ivy = yield self.irc_member("ivy")
         bob = yield self.matrix_user("mxbob")
         room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
 
@@ -632,22 +643,30 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
     timeout = 480
 
     @defer.inlineCallbacks
-    def stopped(self, process: TwistdProcess) -> Generator[Any, Any, None]:
+    def stopped(self, process: Any) -> Generator[Any, Any, None]:
+        """``process`` (what :meth:`started` gave) stopped as an operator
+        stops it."""
         assert process.transport is not None
         process.transport.signalProcess("TERM")
         yield process.ended
 
     @defer.inlineCallbacks
-    def started(self) -> Generator[Any, Any, tuple[TwistdProcess, Any]]:
+    def started(self) -> Generator[Any, Any, tuple[Any, LineClient]]:
+        """The server started (again): its process, and ann in general."""
         process = self.serve()
         yield process.when_output(b"listening on")
+        return process, (yield self.ann_in_general())
+
+    @defer.inlineCallbacks
+    def ann_in_general(self) -> Generator[Any, Any, LineClient]:
+        """ann at the line door (:attr:`line`), in general, with ids."""
         ann = yield until(
             lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
         )
         ann.say("/caps ids")
         ann.say("/join general")
         yield ann.expect_line("MEMBERS general")
-        return process, ann
+        return ann
 
     @defer.inlineCallbacks
     def test_restarts(self) -> Generator[Any, Any, None]:
@@ -755,3 +774,153 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
         ):
             kept = [x for x in history if x.endswith(f" {said}")]
             self.assertEqual(len(kept), 1, history)
+
+    @defer.inlineCallbacks
+    def test_an_irc_member_and_a_matrix_user_across_restarts(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """ivy (IRC, ``message-tags``) and mxbob each say a message, and
+        ivy a mistake; Synapse is stopped while ivy speaks, then started;
+        chatroom is stopped while mxbob speaks, then started, and ivy comes
+        back. Then, about the messages from before: ivy's reply to mxbob's
+        and her reaction to it are an ``m.in_reply_to`` and an
+        ``m.annotation`` of his event, her REDACT of her mistake a
+        redaction of its event; mxbob's edit of his message reaches her as
+        ``* TEXT`` answering its msgid, his reaction to hers a ``TAGMSG``
+        of hers, his redaction a ``REDACT`` of his msgid. Each message is
+        once in mxbob's timeline and once in chatroom's history, and ivy
+        hears each answer once."""
+        process, ann = yield self.started()
+        ivy = yield self.irc_member("ivy")
+        bob = yield self.matrix_user("mxbob")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+
+        def arrived(what: str, check: Any) -> Any:
+            return threads.deferToThread(bob.wait_event, room_id, what, check, 90)
+
+        def body_is(text: str) -> Any:
+            return lambda e: e.get("content", {}).get("body") == text
+
+        def relates(e: dict[str, Any]) -> Any:
+            return e.get("content", {}).get("m.relates_to", {})
+
+        def heard(words: str) -> Any:
+            return ivy.expect(lambda line: line.endswith(words))
+
+        his = yield threads.deferToThread(bob.say, room_id, "hi ivy")
+        his_msgid = tags_of((yield heard(" PRIVMSG #general :hi ivy")))["msgid"]
+        ivy.say("PRIVMSG #general :hello bob")
+        mine = tags_of((yield heard(" PRIVMSG #general :hello bob")))["msgid"]
+        mine_event = (yield arrived("ivy's message", body_is("hello bob")))["event_id"]
+        ivy.say("PRIVMSG #general :mistake")
+        oops = tags_of((yield heard(" PRIVMSG #general :mistake")))["msgid"]
+        oops_event = (yield arrived("ivy's mistake", body_is("mistake")))["event_id"]
+
+        yield threads.deferToThread(self.synapse.stop)
+        ivy.say("PRIVMSG #general :while synapse was away")
+        yield heard(" PRIVMSG #general :while synapse was away")
+        yield threads.deferToThread(self.synapse.start)
+        yield arrived("ivy's words while away", body_is("while synapse was away"))
+
+        yield self.stopped(process)
+        yield ivy.closed
+        yield threads.deferToThread(bob.say, room_id, "while chatroom was away")
+        process, ann = yield self.started()
+
+        def in_history(text: str) -> defer.Deferred[bool]:
+            ann.say("/history 20")  # asked again until it is there
+            return task.deferLater(
+                reactor, 0.5, lambda: any(x.endswith(text) for x in ann.lines)
+            )
+
+        yield until(
+            partial(in_history, " while chatroom was away"), 90, "mxbob's words"
+        )
+        ivy = yield self.irc_member("ivy")
+        ivy.say(f"@+draft/reply={his_msgid} PRIVMSG #general :welcome back")
+        yield heard(" PRIVMSG #general :welcome back")
+        reply = yield arrived(
+            "ivy's reply",
+            lambda e: str(e.get("content", {}).get("body", "")).endswith(
+                "welcome back"
+            ),
+        )
+        self.assertEqual(
+            (reply["sender"], relates(reply)),
+            ("@chatroom_ivy:localhost", {"m.in_reply_to": {"event_id": his}}),
+        )
+        ivy.say(f"@+draft/react=👍;+draft/reply={his_msgid} TAGMSG #general")
+        reaction = yield arrived(
+            "ivy's reaction", lambda e: relates(e).get("rel_type") == "m.annotation"
+        )
+        self.assertEqual(
+            relates(reaction),
+            {"rel_type": "m.annotation", "event_id": his, "key": "👍"},
+        )
+        ivy.say(f"REDACT #general {oops} :typo")
+        yield arrived(
+            "ivy's redaction",
+            lambda e: (
+                e.get("type") == "m.room.redaction"
+                and oops_event
+                in (e.get("redacts"), e.get("content", {}).get("redacts"))
+            ),
+        )
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "* hi ivy!",
+                "m.new_content": {"msgtype": "m.text", "body": "hi ivy!"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
+            },
+        )
+        edited = yield heard(" PRIVMSG #general :* hi ivy!")
+        self.assertTrue(untagged(edited).startswith(":mxbob:localhost!"), edited)
+        self.assertEqual(tags_of(edited).get("+draft/reply"), his_msgid)
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": mine_event,
+                    "key": "🎉",
+                }
+            },
+            "m.reaction",
+        )
+        reacted = yield ivy.expect(lambda line: " TAGMSG #general" in line)
+        self.assertTrue(untagged(reacted).startswith(":mxbob:localhost!"), reacted)
+        tags = tags_of(reacted)
+        self.assertEqual((tags["+draft/react"], tags["+draft/reply"]), ("🎉", mine))
+        yield threads.deferToThread(bob.redact, room_id, his, "gone")
+        gone = yield ivy.expect(lambda line: " REDACT #general " in line)
+        self.assertRegex(
+            untagged(gone), rf"^:mxbob:localhost!\S+ REDACT #general {his_msgid}"
+        )
+        yield threads.deferToThread(bob.say, room_id, "the end")
+        yield heard(" PRIVMSG #general :the end")
+
+        timeline = yield threads.deferToThread(bob.timeline, room_id)
+        bodies = [e.get("content", {}).get("body") for e in timeline]
+        for body in ("hello bob", "mistake", "while synapse was away"):
+            self.assertEqual(bodies.count(body), 1, bodies)
+        self.assertEqual(
+            sum(str(b).endswith("welcome back") for b in bodies if b), 1, bodies
+        )
+        for answer in (" :* hi ivy!", " TAGMSG #general", " REDACT #general "):
+            self.assertEqual(len([x for x in ivy.lines if answer in x]), 1, ivy.lines)
+        before = len(ann.lines)
+        ann.say("/history 50")
+        yield ann.expect(lambda line: line.startswith("HISTORY_END general"))
+        history = [x for x in ann.lines[before:] if " HISTORY general " in x]
+        for said in (
+            " hello bob",
+            " while synapse was away",
+            " while chatroom was away",
+        ):
+            self.assertEqual(len([x for x in history if x.endswith(said)]), 1, history)
+        for gone_words in (" hi ivy", " mistake"):
+            self.assertFalse([x for x in history if x.endswith(gone_words)], history)

@@ -16,28 +16,39 @@ from tests.integration.test_web_life import CHIPS
 from tests.matrix import Synapse
 from tests.matrix.client import MatrixUser
 
+#: The registration's ``url`` until the server it names has its port.
+UNSET = "http://127.0.0.1:9"
+
 
 class MatrixWebTests(RealClientsCase):
     timeout = 240
 
     def start_servers(self) -> None:
-        registration = self.folder / "chatroom-registration.yaml"
-        registration.write_text(registration_text("http://127.0.0.1:9"))
-        self.synapse = Synapse(self.folder, [str(registration)], start=False)
-        self.server = Server(
-            self.folder,
-            "--matrix-registration", str(registration),
+        options = self.bridged()
+        self.server = Server(self.folder, *options)
+        self.push_to(self.server)
+        self.server.start()
+        self.addCleanup(self.server.stop)
+
+    def bridged(self) -> tuple[str, ...]:
+        """A registration (its ``url`` named by :meth:`push_to`) and a
+        Synapse to be started on it (:attr:`synapse`): the bridge's options
+        for the server."""
+        self.registration = self.folder / "chatroom-registration.yaml"
+        self.registration.write_text(registration_text(UNSET))
+        self.synapse = Synapse(self.folder, [str(self.registration)], start=False)
+        return (
+            "--matrix-registration", str(self.registration),
             "--matrix-homeserver", self.synapse.url,
             "--matrix-server-name", "localhost",
         )  # fmt: skip
-        text = registration.read_text()
-        registration.write_text(
-            text.replace("http://127.0.0.1:9", self.server.url.rstrip("/"))
-        )
+
+    def push_to(self, server: Server) -> None:
+        """Synapse started, its registration's ``url`` at ``server``."""
+        text = self.registration.read_text()
+        self.registration.write_text(text.replace(UNSET, server.url.rstrip("/")))
         self.synapse.start()
         self.addCleanup(self.synapse.stop)
-        self.server.start()
-        self.addCleanup(self.server.stop)
 
     def test_the_matrix_mark(self) -> None:
         """wes (the page) in tea; mxbob joins its portal and speaks: the

@@ -79,21 +79,34 @@ class RestAPITestCase(unittest.TestCase):
         self.token = ""
 
     @defer.inlineCallbacks
-    def serve(self) -> Generator[Any, Any, TwistdProcess]:
-        self.process = spawn_twistd(
+    def spawned(
+        self, *store: str
+    ) -> Generator[Any, Any, tuple[TwistdProcess, int, int, str]]:
+        """A server on ``store`` (``--db FILE``, or ``--redis URL`` and a
+        node id) with its three doors on port 0, once it listens: its
+        process, its line and IRC ports, and its API's address."""
+        process = spawn_twistd(
             self,
-            *("--port", LOCAL, "--irc", LOCAL, "--http", LOCAL, "--db", self.db),
+            *("--port", LOCAL, "--irc", LOCAL, "--http", LOCAL, *store),
             *self.options,
         )
-        self.line_port = yield self.process.listening
-        yield self.process.when_output(b"web client: open http://localhost:")
-        yield self.process.when_output(b"IRCFactory starting on")
-        match = IRC_PORT.search(self.process.output)
+        line_port = yield process.listening
+        yield process.when_output(b"web client: open http://localhost:")
+        yield process.when_output(b"IRCFactory starting on")
+        match = IRC_PORT.search(process.output)
         assert match is not None
-        self.irc_port = int(match.group(1))
-        match = WEB_CLIENT.search(self.process.output)
+        irc_port = int(match.group(1))
+        match = WEB_CLIENT.search(process.output)
         assert match is not None
-        self.base = f"http://127.0.0.1:{int(match.group(1))}/api/v1/"
+        return process, line_port, irc_port, f"http://127.0.0.1:{int(match.group(1))}/"
+
+    @defer.inlineCallbacks
+    def serve(self) -> Generator[Any, Any, TwistdProcess]:
+        """The server on :attr:`db`: its line and IRC users and the API
+        (:attr:`base`) all reach it."""
+        spawned = yield self.spawned("--db", self.db)
+        self.process, self.line_port, self.irc_port, url = spawned
+        self.base = url + "api/v1/"
         return self.process
 
     @defer.inlineCallbacks
@@ -288,44 +301,6 @@ class RestAPITests(RestAPITestCase):
         yield alice.expect(lambda line: "PART general robot" in line)
 
     @defer.inlineCallbacks
-    def test_refusals_are_json_and_say_nothing(self) -> Generator[Any, Any, None]:
-        yield self.serve()
-        alice = yield self.make_bot()
-        for token in ("", "robot_wrong"):
-            response, answer = yield self.call("GET", "me", token=token)
-            self.assertEqual((response.code, answer["error"]), (401, "BAD_TOKEN"))
-            self.assertEqual(
-                response.headers.getRawHeaders(b"www-authenticate"), [b"Bearer"]
-            )
-        response, answer = yield self.call("POST", "rooms/nowhere/join")
-        self.assertEqual((response.code, answer["error"]), (404, "NO_SUCH_ROOM"))
-        response, answer = yield self.call(
-            "POST", "rooms/general/messages", {"text": "hi"}
-        )
-        self.assertEqual((response.code, answer["error"]), (403, "NOT_IN_ROOM"))
-        yield self.call("POST", "rooms/general/join")
-        yield alice.expect(lambda line: "JOIN general robot" in line)
-        for body, raw, code in (
-            ({"text": "bell\x07"}, None, "BAD_TEXT"),
-            (None, b"{not json", "BAD_ARGS"),
-            ({"action": True}, None, "BAD_ARGS"),
-        ):
-            response, answer = yield self.call(
-                "POST", "rooms/general/messages", body, raw=raw
-            )
-            self.assertEqual((response.code, answer["error"]), (400, code))
-        response, answer = yield self.call("GET", "rooms/general/messages?since=x")
-        self.assertEqual((response.code, answer["error"]), (400, "BAD_ARGS"))
-        response, answer = yield self.call(
-            "POST", "rooms/general/messages", raw=b'{"text": "' + b"x" * 17000 + b'"}'
-        )
-        self.assertEqual((response.code, answer["error"]), (413, "TOO_LARGE"))
-        alice.say("PING sync")
-        yield alice.expect_line("PONG")
-        said = [line for line in alice.lines if "MSG general robot" in line]
-        self.assertEqual(said, [])
-
-    @defer.inlineCallbacks
     def test_the_membership_survives_a_restart(self) -> Generator[Any, Any, None]:
         yield self.serve()
         alice = yield self.make_bot()
@@ -347,6 +322,69 @@ class RestAPITests(RestAPITestCase):
                 line.startswith("MSG general robot ") and line.endswith(" back again")
             )
         )
+
+
+class RestRefusalTests(RestAPITestCase):
+    """The API's refusals (``rest_errors``): each its status and JSON
+    ``{"error": CODE, ...}``, and nothing said to the room."""
+
+    def assert_refused(
+        self, refusal: tuple[IResponse, Any], status: int, code: str
+    ) -> None:
+        """``refusal`` is ``status`` with the JSON ``{"error": code,
+        "message": TEXT}``."""
+        response, answer = refusal
+        self.assertEqual((response.code, answer.get("error")), (status, code), answer)
+        self.assertIsInstance(answer.get("message"), str, answer)
+        self.assertEqual(
+            response.headers.getRawHeaders(b"content-type"),
+            [b"application/json; charset=utf-8"],
+        )
+
+    @defer.inlineCallbacks
+    def test_refusals_are_json_and_say_nothing(self) -> Generator[Any, Any, None]:
+        """alice (line) makes robot; ivy (IRC) is in general. Each refusal
+        is its status and JSON code, and neither hears a word of robot's
+        refused posts (only its join)."""
+        yield self.serve()
+        alice = yield self.make_bot()
+        ivy = yield self.irc_client("ivy")
+        for token in ("", "robot_wrong"):
+            refusal = yield self.call("GET", "me", token=token)
+            self.assert_refused(refusal, 401, "BAD_TOKEN")
+            self.assertEqual(
+                refusal[0].headers.getRawHeaders(b"www-authenticate"), [b"Bearer"]
+            )
+        refusal = yield self.call("POST", "rooms/nowhere/join")
+        self.assert_refused(refusal, 404, "NO_SUCH_ROOM")
+        refusal = yield self.call("POST", "rooms/general/messages", {"text": "hi"})
+        self.assert_refused(refusal, 403, "NOT_IN_ROOM")
+        yield self.call("POST", "rooms/general/join")
+        yield alice.expect(lambda line: "JOIN general robot" in line)
+        yield ivy.expect(lambda line: " JOIN :#general" in line and ":robot!" in line)
+        for body, raw, code in (
+            ({"text": "bell\x07"}, None, "BAD_TEXT"),
+            (None, b"{not json", "BAD_ARGS"),
+            ({"action": True}, None, "BAD_ARGS"),
+        ):
+            refusal = yield self.call("POST", "rooms/general/messages", body, raw=raw)
+            self.assert_refused(refusal, 400, code)
+        refusal = yield self.call("GET", "rooms/general/messages?since=x")
+        self.assert_refused(refusal, 400, "BAD_ARGS")
+        refusal = yield self.call(
+            "POST", "rooms/general/messages", raw=b'{"text": "' + b"x" * 17000 + b'"}'
+        )
+        self.assert_refused(refusal, 413, "TOO_LARGE")
+        alice.say("PING sync")
+        yield alice.expect_line("PONG")
+        ivy.say("PING :sync")
+        yield ivy.expect(lambda line: " PONG " in line and line.endswith("sync"))
+        said = [line for line in alice.lines if "MSG general robot" in line]
+        self.assertEqual(said, [])
+        heard = [
+            line for line in ivy.lines if ":robot!" in line and " JOIN " not in line
+        ]
+        self.assertEqual(heard, [])
 
 
 class RateLimitTests(RestAPITestCase):

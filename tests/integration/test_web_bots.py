@@ -6,13 +6,35 @@ in at the page's own form with its token as its password.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Any
 
-from tests.integration.real_clients import BrowserPage, LineUser
+from tests.integration.real_clients import BrowserPage, LineUser, Server
 from tests.integration.web_support import WebCase
 
 
+def api_post(server: Server, token: str, path: str, body: Any = None) -> Any:
+    """A bot's ``POST /api/v1/PATH`` at ``server``: its JSON answer (a
+    refusal raises)."""
+    call = urllib.request.Request(
+        f"{server.url}api/v1/{path}",
+        data=json.dumps(body or {}).encode(),
+        method="POST",
+        headers={
+            "authorization": f"Bearer {token}",
+            "content-type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(call, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
 class WebBotAccountTests(WebCase):
+    def api_server(self) -> Server:
+        """Where a bot's REST calls go (the page's own server)."""
+        return self.server
+
     def marks(self, page: BrowserPage, text: str) -> list[str]:
         """The bot marks on the message line whose words contain ``text``."""
         lines: list[Any] = [
@@ -67,6 +89,40 @@ class WebBotAccountTests(WebCase):
         own.type_into("message-input", "from my own page")
         page.shows("from my own page")
         self.assertEqual(self.marks(page, "from my own page"), ["bot"])
+
+    def test_a_bots_posts_through_the_api_are_marked(self) -> None:
+        """alice makes bot ``deployer``; with no connection at any door, it
+        joins tea and posts there through the REST API: wes's page shows
+        its post with the "bot" mark and alice's beside it with none, live
+        and in the history a page joining later gets."""
+        alice = self.line_user("alice")
+        alice.send("/register password-1")
+        alice.wait(lambda line: line.startswith("REGISTERED "), "REGISTERED")
+        alice.send("/bot add deployer")
+        token = alice.wait(lambda line: line.startswith("BOT deployer "), "BOT")
+        token = token.split(" ")[2]
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        api = self.api_server()
+        api_post(api, token, "rooms/tea/join")
+        page.shows("deployer joined")
+        posted = api_post(api, token, "rooms/tea/messages", {"text": "build 43 out"})
+        page.shows("build 43 out")
+        self.assertEqual(self.marks(page, "build 43 out"), ["bot"])
+        line = self.find(page, f'#log li[data-id="{posted["id"]}"]')
+        self.assertEqual(len(line), 1, posted)
+        alice.send("/join tea")
+        alice.wait(lambda line: line.startswith("MEMBERS tea "), "tea's members")
+        alice.send("a person here")
+        page.shows("a person here")
+        self.assertEqual(self.marks(page, "a person here"), [])
+        later = self.open_page()
+        self.enter(later, "val")
+        self.go_to(later, "tea")
+        later.shows("build 43 out")
+        self.assertEqual(self.marks(later, "build 43 out"), ["bot"])
+        self.assertEqual(self.marks(later, "a person here"), [])
 
 
 class WebRelayedTests(WebCase):

@@ -72,10 +72,13 @@ def serving(url: str) -> bool:
         return False
 
 
-def require_a_cluster() -> None:
+def require_a_cluster(search: bool = True) -> None:
     """Skip (or, with ``CHATROOM_REQUIRE_REDIS``, fail) without
-    ``redis-server`` or PostgreSQL."""
-    for missing, why in ((REDIS_SERVER, NO_REDIS), (POSTGRES_BIN, NO_POSTGRES)):
+    ``redis-server``, or (``search``) PostgreSQL."""
+    needed = [(REDIS_SERVER, NO_REDIS)]
+    if search:
+        needed.append((POSTGRES_BIN, NO_POSTGRES))
+    for missing, why in needed:
         if missing is None:
             if os.environ.get("CHATROOM_REQUIRE_REDIS"):
                 raise AssertionError(why)
