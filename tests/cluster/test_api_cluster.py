@@ -25,7 +25,7 @@ from twisted.web.test.requesthelper import DummyRequest
 from chatroom.doors.web.api import BotAPIResource
 from chatroom.wiring.tap import ChatroomService
 from tests.cluster.support import ClusterTestCase, comings_and_goings
-from tests.integration.test_rest_api import RestRefusalTests
+from tests.integration import test_rest_api
 from tests.integration.two_nodes import require_a_cluster, start_redis
 from tests.support import until
 
@@ -268,7 +268,7 @@ class RateLimitedOnTwoNodes(ClusterTestCase):
         self.assertTrue(1 <= int(wait) <= 5, wait)
 
 
-class RefusalsOnTwoNodes(RestRefusalTests):
+class RefusalsOnTwoNodes(test_rest_api.RestRefusalTests):
     """The API's refusals on two ``twistd chatroom`` nodes over one
     ``redis-server``: alice makes robot at node one's line door, ivy is at
     node two's IRC door, and every API call goes through node two. Each

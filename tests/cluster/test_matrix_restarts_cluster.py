@@ -11,13 +11,13 @@ from typing import Any
 
 from twisted.internet import defer
 
-from tests.integration.test_matrix_bridge import MatrixBridgeRestartTests
+from tests.integration import test_matrix_bridge
 from tests.integration.test_twistd import TwistdProcess
 from tests.integration.two_nodes import require_a_cluster, start_redis
 from tests.support import LineClient, free_port
 
 
-class MatrixRestartsOnTwoNodes(MatrixBridgeRestartTests):
+class MatrixRestartsOnTwoNodes(test_matrix_bridge.MatrixBridgeRestartTests):
     """Synapse pushes to node one (its ``--http`` is the registration's);
     ann speaks at node two."""
 

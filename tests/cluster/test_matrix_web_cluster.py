@@ -11,11 +11,11 @@ from collections.abc import Callable
 from functools import partial
 
 from tests.client.tmux import wait_for
-from tests.integration.test_matrix_web import MatrixWebTests
+from tests.integration import test_matrix_web
 from tests.integration.two_nodes import serving, start_two_nodes
 
 
-class MatrixWebOnTwoNodesTests(MatrixWebTests):
+class MatrixWebOnTwoNodesTests(test_matrix_web.MatrixWebTests):
     """mxbob's words reach the page through node two; the page's words
     reach him through node one."""
 

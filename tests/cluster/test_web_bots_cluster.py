@@ -6,12 +6,12 @@ assertions that prove it on one server."""
 
 from __future__ import annotations
 
+from tests.integration import test_web_bots
 from tests.integration.real_clients import Server
-from tests.integration.test_web_bots import WebBotAccountTests
 from tests.integration.two_nodes import OnTwoNodes
 
 
-class WebBotAccountOnTwoNodesTests(OnTwoNodes, WebBotAccountTests):
+class WebBotAccountOnTwoNodesTests(OnTwoNodes, test_web_bots.WebBotAccountTests):
     """The page on node one; alice, and the bot's REST calls, on node two."""
 
     def api_server(self) -> Server:
