@@ -914,8 +914,13 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
         for answer in (" :* hi ivy!", " TAGMSG #general", " REDACT #general "):
             self.assertEqual(len([x for x in his_lines if answer in x]), 1, ivy.lines)
         before = len(ann.lines)
-        ann.say("/history 50")
-        yield ann.expect(lambda line: line.startswith("HISTORY_END general"))
+        ann.say("/history 50")  # ann's earlier /history answers are read
+
+        def answered() -> defer.Deferred[bool]:
+            after = ann.lines[before:]
+            return defer.succeed(any(x.startswith("HISTORY_END ") for x in after))
+
+        yield until(answered, 30, "ann's /history")
         history = [x for x in ann.lines[before:] if " HISTORY general " in x]
         for said in (
             " hello bob",
