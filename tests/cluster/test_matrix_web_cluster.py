@@ -37,3 +37,15 @@ class MatrixWebOnTwoNodesTests(test_matrix_web.MatrixWebTests):
         for node in nodes:
             node.wait_started()
             wait_for("the node to serve", partial(serving, node.url))
+
+    def test_a_conversation_from_the_page_across_restarts(self) -> None:
+        super().test_a_conversation_from_the_page_across_restarts()
+
+    #: Known to fail: a product fault found by this test, reported with it.
+    test_a_conversation_from_the_page_across_restarts.todo = (  # type: ignore[attr-defined]
+        "on two nodes, stopping every node ends the standing Matrix "
+        "member's seat: tea (a room wes made, mxbob its only member then) "
+        "is removed with its history, and mxbob's words said meanwhile "
+        "reach no room (bridged.md 6: a room with bridged members is not "
+        "empty, so it is not removed; 7: nothing lost across a restart)"
+    )
