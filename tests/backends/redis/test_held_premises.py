@@ -54,7 +54,7 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
         """Run ``meanwhile`` once, just before the next ``PUBLISH_HELD``
         (a room's or a private message's): the message is held, its
         ``WAIT`` done. Fires once that ``PUBLISH_HELD`` has answered."""
-        calls = self.registry.backend.calls
+        calls: Any = self.registry.backend.calls  # its call, wrapped
         call = calls.call
         publishing = (scripts.PUBLISH_HELD, scripts.PUBLISH_HELD_PRIVATE)
         published: defer.Deferred[None] = defer.Deferred()
