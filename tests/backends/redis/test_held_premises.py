@@ -26,6 +26,7 @@ from twisted.internet import defer, reactor
 
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.replicas import ReplicaWait
+from chatroom.core.model.errors import ChatError
 from tests.backends.contracts.handler import CONFIG, ContractBase, FakeClient, User
 from tests.cluster.support import RedisRegistryTestCase
 
@@ -39,6 +40,9 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
 
     config = CONFIG
     timeout = 120
+    #: What the raced repeat's ``PUBLISH_HELD`` was refused
+    #: (:meth:`before_publishing`).
+    repeat_refused: ChatError
 
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
@@ -49,11 +53,14 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
         backend.conversations.replication = wait
 
     def before_publishing(
-        self, meanwhile: Callable[[], Awaitable[None]]
+        self, meanwhile: Callable[[], Awaitable[None]], raced: bool = False
     ) -> defer.Deferred[None]:
         """Run ``meanwhile`` once, just before the next ``PUBLISH_HELD``
         (a room's or a private message's): the message is held, its
-        ``WAIT`` done. Fires once that ``PUBLISH_HELD`` has answered."""
+        ``WAIT`` done. ``raced``: then the same ``PUBLISH_HELD`` once more
+        first, as the key's repeat on another node at once calls it,
+        which must be refused. Fires once that ``PUBLISH_HELD`` has
+        answered."""
         calls: Any = self.registry.backend.calls  # its call, wrapped
         call = calls.call
         publishing = (scripts.PUBLISH_HELD, scripts.PUBLISH_HELD_PRIVATE)
@@ -63,6 +70,9 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
             if script not in publishing or published.called:
                 return await call(script, *args, **kwargs)
             await meanwhile()
+            if raced:
+                repeat = defer.ensureDeferred(call(script, *args, **kwargs))
+                self.repeat_refused = await self.assertFailure(repeat, ChatError)
             try:
                 return await call(script, *args, **kwargs)
             finally:
@@ -154,6 +164,51 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
         self.nobody_heard(bob, carol)
         alice.say("/join tea")
         yield self.expect(alice, "MEMBERS tea")
+        alice.say("/txn k1 /say tea held hello")
+        yield self.expect(alice, "ACK k1 tea ")
+        heard = yield self.expect(carol, "MSG tea alice ")
+        self.assertTrue(heard.endswith(" held hello"), heard)
+
+    @defer.inlineCallbacks
+    def test_a_repeat_at_once_is_refused_the_same(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice kicked while her message is held, and its key's repeat
+        on another node publishing it first: that ``PUBLISH_HELD`` is
+        refused and drops the key; the send's own, finding the key gone,
+        reads the premises still and is refused too (not an ``ACK`` of
+        nothing said): alice is answered ``NOT_IN_ROOM``."""
+        bob, alice, carol = yield self.in_room("tea", "bob", "alice", "carol")
+
+        async def kick() -> None:
+            bob.say("/kick alice")
+            await self.expect(alice, "KICKED tea bob")
+
+        published = self.before_publishing(kick, raced=True)
+        yield self.refusal(alice, "/txn k1 /say tea held hello", "NOT_IN_ROOM")
+        yield published
+        self.assertEqual(self.repeat_refused.code, "NOT_IN_ROOM")
+        self.assertEqual([x for x in alice.lines if x.startswith("ACK ")], [])
+        self.nobody_heard(bob, carol)
+
+    @defer.inlineCallbacks
+    def test_a_room_moderated_meanwhile_decides_again(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """tea made moderated while alice's message is held: nobody hears
+        it, and the core, deciding again, answers ``MODERATED``, as it
+        does her repeat; voiced, her repeat is said, once."""
+        bob, alice, carol = yield self.in_room("tea", "bob", "alice", "carol")
+
+        async def moderated() -> None:
+            bob.say("/set moderated on")
+            await self.expect(bob, "SET tea moderated on")
+
+        self.before_publishing(moderated)
+        yield self.refused_twice(alice, "/txn k1 /say tea held hello", "MODERATED")
+        self.nobody_heard(bob, carol)
+        bob.say("/voice alice")
+        yield self.expect(alice, "VOICE")
         alice.say("/txn k1 /say tea held hello")
         yield self.expect(alice, "ACK k1 tea ")
         heard = yield self.expect(carol, "MSG tea alice ")
