@@ -20,6 +20,7 @@ it just before the node's ``PUBLISH_HELD`` call.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
+from dataclasses import replace
 from typing import Any
 
 from twisted.internet import defer, reactor
@@ -305,3 +306,56 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
             self.registry.backend.conversations.latest("bob")
         )
         self.assertEqual([e for e in latest if "held psst" in e.text], [])
+
+
+class QuietHeldTests(RedisRegistryTestCase, ContractBase):
+    """In a big room (``--big-room 2``: joiners from the second on join
+    quietly), a quiet member's keyed message is held as any, its JOIN
+    shown first by the script that holds it."""
+
+    config = replace(CONFIG, big_room=2)
+    timeout = 120
+
+    @defer.inlineCallbacks
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        yield super().setUp()
+        backend = self.registry.backend
+        wait = ReplicaWait(backend.calls, reactor, 0, backend.cluster.redis_timeout)
+        backend.replication = wait
+
+    @defer.inlineCallbacks
+    def test_a_quiet_members_keyed_message_is_said_once(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol joined bob's tea quietly: her keyed message is held and
+        said in one decision (``publish-held``, reading its premises
+        again, finds her as the decision did), acknowledged, and bob sees
+        her JOIN once, then the message once; its repeat brings only the
+        ACK."""
+        bob = yield self.connect("bob")
+        bob.say("/create tea")
+        yield self.expect(bob, "MEMBERS tea")
+        carol = yield self.connect("carol")
+        carol.say("/join tea")
+        yield self.expect(carol, "MEMBERS tea")
+        calls: Any = self.registry.backend.calls  # its call, counted
+        call, scripts_run = calls.call, []
+
+        async def counted(script: Any, *args: Any, **kwargs: Any) -> Any:
+            scripts_run.append(script)
+            return await call(script, *args, **kwargs)
+
+        calls.call = counted
+        self.addCleanup(delattr, calls, "call")
+        carol.say("/txn q1 /say tea hello from the quiet")
+        ack = yield self.expect(carol, "ACK q1 tea ")
+        # held once and said once: not decided again
+        self.assertEqual(scripts_run.count(scripts.SAY), 1)
+        carol.say("/txn q1 /say tea hello from the quiet")
+        self.assertEqual((yield self.expect(carol, "ACK q1 tea ")), ack)
+        carol.say("after")
+        yield self.expect(bob, "MSG tea carol ")
+        yield self.expect(bob, "MSG tea carol ")
+        joins = [line for line in bob.lines if line == "JOIN tea carol"]
+        said = [line for line in bob.lines if line.endswith("from the quiet")]
+        self.assertEqual((len(joins), len(said)), (1, 1), bob.lines)
