@@ -33,6 +33,7 @@ from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import (
     DecidedChange,
+    FactsChangedError,
     PremiseFailedError,
     applies,
 )
@@ -280,7 +281,10 @@ class RedisConversations:
         said; ``KeyDoneError`` if it was said already (by the key's repeat
         at once, or before), ``NO_SUCH_USER`` if the session told holds
         ``name`` no longer, ``UNAVAILABLE`` if the replicas do not
-        confirm."""
+        confirm. ``PUBLISH_HELD`` checks the change's premises again, for
+        what changed while it was held (a party's account deleted): one
+        failed is :class:`PremiseFailedError`, nothing said and its key
+        dropped, as ``APPEND`` answers one failed when it holds it."""
         written = Written()
         confirm = partial(_confirmed, self.replication, written, text)
         gone = {b"NO_SUCH_USER": lambda _: errors.no_such_user(name)}
@@ -295,14 +299,19 @@ class RedisConversations:
             done = key_done(reply)
             if not done.record.held or done.record.line != keyed.line:
                 raise done  # said already, or the key asked for another line
+        change = operands["change"]
         publish = {"room": "", "conversation": "", "user": "", "token": ""}
-        publish.update(sender=keyed.sender, key=keyed.key, **said)
-        reply = await self.calls.call(
-            PUBLISH_HELD,
-            {**publish, "retention": self.retention},
-            refusals=gone,
-            written=written,
-        )
+        publish.update(sender=keyed.sender, key=keyed.key, change=change, **said)
+        try:
+            reply = await self.calls.call(
+                PUBLISH_HELD,
+                {**publish, "retention": self.retention},
+                refusals=gone,
+                written=written,
+            )
+        except FactsChangedError as changed:  # a party's account deleted meanwhile
+            failed = int(changed.args[0][1])
+            raise PremiseFailedError(None, change.premises[failed - 1]) from None
         await confirm()
         said_id = str(int(reply[1])) if int(reply[1]) else ""
         if reply[2] != 1:  # said already (its repeat, at once), or forgotten

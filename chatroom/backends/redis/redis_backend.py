@@ -973,7 +973,11 @@ class RedisBackend:
                 if not done.record.held or written is None:
                     raise
                 assert isinstance(keyed, KeyUnused)
-                said_id = await self._say_held(where, change.room, said, keyed, written)
+                saying = self._say_held(where, member, operands, said, written)
+                try:
+                    said_id = await saying
+                except HeldRefusedError as held:
+                    raise held.refusal from None
                 record = replace(done.record, id=said_id, held=False)
                 raise KeyDoneError(record) from None
             if where is not None:
@@ -987,8 +991,12 @@ class RedisBackend:
             if "held" in operands:
                 assert isinstance(keyed, KeyUnused) and written is not None
                 refused = event  # published from here on: dropped if refused
-                saying = self._say_held(where, change.room, said, keyed, written)
-                event.id = await saying
+                saying = self._say_held(where, member, operands, said, written)
+                try:
+                    event.id = await saying
+                except HeldRefusedError as held:  # nothing published
+                    refused = None
+                    raise held.refusal from None
                 refused = None
         finally:
             if written is not None and where is not None:
@@ -997,9 +1005,9 @@ class RedisBackend:
     async def _say_held(
         self,
         where: NodeRoom | None,
-        room: str,
+        member: Member,
+        said_with: dict[str, Any],
         said: Append,
-        keyed: KeyUnused,
         written: Written,
     ) -> str:
         """A keyed message ``SAY`` held (behind ``--redis-replicas``), now
@@ -1011,21 +1019,37 @@ class RedisBackend:
         then, it reaches no member if the primary dies before a replica
         has it: the promoted replica has neither it nor its key, and the
         sender's repeat is said there once (docs/scaling.md, *Keys of /txn
-        in Redis*)."""
+        in Redis*). ``said_with``: ``SAY``'s operands (the change, its
+        speaker and session), whose premises ``PUBLISH_HELD`` checks again
+        for what changed while it was held (the room deleted, the speaker
+        kicked or banned, the room moderated): nothing is published and
+        its key is dropped, :class:`HeldRefusedError`."""
+        change: DecidedChange = said_with["change"]
+        keyed = change.premises[-1]
+        assert isinstance(keyed, KeyUnused)
         operands = {
-            "room": room,
+            "room": change.room,
             "sender": keyed.sender,
             "key": keyed.key,
+            "change": change,
+            "user": said_with["user"],
+            "token": said_with["token"],
             "retention": self.config.retention,
             "oldest": said.oldest,
         }
-        reply = await self.calls.call(
-            scripts.PUBLISH_HELD,
-            operands,
-            refusals={},
-            arrived=None if where is None else partial(_arrived, where),
-            written=written,
-        )
+        try:
+            reply = await self.calls.call(
+                scripts.PUBLISH_HELD,
+                operands,
+                refusals=MEMBERS_ONLY,
+                arrived=None if where is None else partial(_arrived, where),
+                written=written,
+            )
+        except FactsChangedError as changed:
+            refusal = _speaking_now(change.room, where, member, changed)
+            raise HeldRefusedError(refusal) from None
+        except errors.ChatError:  # NOT_IN_ROOM: the core reads where it is now
+            raise HeldRefusedError(PremiseFailedError()) from None
         if not await self._confirmed(written):
             text = said.event.text if isinstance(said.event, Message) else ""
             raise errors.not_stored("no replica of Redis confirmed it", text)
@@ -1345,6 +1369,18 @@ class RedisBackend:
 Applier = Callable[[DecidedChange, "Session | None"], Awaitable[None]]
 #: The steps of a member's change of a room's messages, by its lead.
 MessageApplier = Callable[[DecidedChange, Session], Awaitable[None]]
+
+
+class HeldRefusedError(Exception):
+    """``PUBLISH_HELD`` found what a held keyed message rests on changed
+    while it was held: nothing was published, its key was dropped, and
+    ``refusal`` is the core's :class:`PremiseFailedError`, for it to
+    decide again on the facts now (the speaker no longer in the room: the
+    refusal a first send gets then)."""
+
+    def __init__(self, refusal: Exception) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
 
 
 def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:

@@ -273,6 +273,7 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.model.changes.messages import SAID_ON, RoomMessages
+from chatroom.core.model.changes.private import PartyRegistered
 from chatroom.core.model.changes.rooms import RoomName, RoomSeating
 from chatroom.core.model.changes.server import NameHolding
 from chatroom.core.model.changes.transactions import KeyUnused
@@ -472,19 +473,25 @@ KEY_RECORD_PRIVATE = Script("key-record")
 #: (``key_done``).
 KEEP_KEY = Script("keep-key")
 
-#: Operands: room (a room's key), sender, key. A keyed message ``SAY``
-#: kept but held (operand ``held``, behind ``--redis-replicas``) published
-#: once the node's ``WAIT`` confirmed it, and its key's record marked so;
-#: nothing if it was published already. Answers ``{'OK', id, seq}`` (its
-#: place in the room's channel), or ``{'OK', 0}`` when nothing was
-#: published.
-PUBLISH_HELD = Script("publish-held", room_at="room")
+#: Operands: room (a room's key), sender, key, change, user, token. A
+#: keyed message ``SAY`` kept but held (operand ``held``, behind
+#: ``--redis-replicas``) published once the node's ``WAIT`` confirmed it,
+#: and its key's record marked so; nothing if it was published already.
+#: What it rests on is checked again first, as ``SAY`` checked it (the
+#: change's premises, ``user``'s seat in the room by session ``token``):
+#: ``NOT_IN_ROOM`` (the room deleted, the speaker kicked or banned while
+#: it was held) or ``{'CHANGED', place, quiet, moderated}``, its key and
+#: the message dropped. Answers ``{'OK', id, seq}`` (its place in the
+#: room's channel), or ``{'OK', 0}`` when nothing was published.
+PUBLISH_HELD = Script("publish-held", room_at="room", premises=(*SAID_ON, KeyUnused))
 #: ``PUBLISH_HELD`` in the server's slot (room ''): a keyed private
 #: message ``private-append`` held, said in operand ``conversation`` (kept
-#: among its newest ``retention``). Answers ``{'OK', id, 1, data}`` when
-#: this call said it (the node tells it or keeps it for an absent account:
-#: ``data``, the message numbered), else ``{'OK', id, 0}``.
-PUBLISH_HELD_PRIVATE = Script("publish-held")
+#: among its newest ``retention``), its ``change``'s premises checked again
+#: first (``{'CHANGED', place}``, its key and the message dropped: a
+#: party's account deleted while it was held). Answers ``{'OK', id, 1,
+#: data}`` when this call said it (the node tells it or keeps it for an
+#: absent account: ``data``, the message numbered), else ``{'OK', id, 0}``.
+PUBLISH_HELD_PRIVATE = Script("publish-held", premises=(PartyRegistered, KeyUnused))
 
 #: Operands: ``change`` (a room's messages' change about what it keeps: a
 #: topic, an edit or a redaction, a reaction, a deleted account's words),
