@@ -118,6 +118,39 @@ class MatrixBridgeCase(unittest.TestCase):
         yield client.expect(lambda line: " 366 " in line)
         return client
 
+    @defer.inlineCallbacks
+    def his_answers_at_irc(
+        self,
+        bob: MatrixUser,
+        room_id: str,
+        ivy: LineClient,
+        his: str,
+        his_msgid: str,
+        mine_event: str,
+        mine: str,
+    ) -> Generator[Any, Any, None]:
+        """mxbob edits his message ``his`` (``his_msgid`` at the IRC door),
+        reacts to ivy's (``mine_event`` on Matrix, ``mine`` at the IRC
+        door) and deletes his: ivy's IRC client gets each, from mxbob, as
+        IRCv3 has it (an edit's ``* TEXT`` tagged ``+draft/reply``, a
+        ``TAGMSG`` reaction, a ``REDACT`` of his msgid)."""
+        yield threads.deferToThread(bob.edit, room_id, his, "hi ivy!")
+        edited = yield ivy.expect(
+            lambda line: line.endswith(" PRIVMSG #general :* hi ivy!")
+        )
+        self.assertTrue(untagged(edited).startswith(":mxbob:localhost!"), edited)
+        self.assertEqual(tags_of(edited).get("+draft/reply"), his_msgid)
+        yield threads.deferToThread(bob.react, room_id, mine_event, "🎉")
+        reacted = yield ivy.expect(lambda line: " TAGMSG #general" in line)
+        self.assertTrue(untagged(reacted).startswith(":mxbob:localhost!"), reacted)
+        tags = tags_of(reacted)
+        self.assertEqual((tags["+draft/react"], tags["+draft/reply"]), ("🎉", mine))
+        yield threads.deferToThread(bob.redact, room_id, his, "gone")
+        gone = yield ivy.expect(lambda line: " REDACT #general " in line)
+        self.assertRegex(
+            untagged(gone), rf"^:mxbob:localhost!\S+ REDACT #general {his_msgid}"
+        )
+
 
 class MatrixBridgeTests(MatrixBridgeCase):
     """general, bridged; ann at the line door; mxbob on Matrix."""
@@ -430,39 +463,8 @@ class MatrixBridgeTests(MatrixBridgeCase):
         self.assertEqual(redaction["content"].get("reason"), "typo")
 
         reply_event = reply["event_id"]
-        yield threads.deferToThread(
-            bob.send,
-            room_id,
-            {
-                "msgtype": "m.text",
-                "body": "* hi ivy!",
-                "m.new_content": {"msgtype": "m.text", "body": "hi ivy!"},
-                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
-            },
-        )
-        edited = yield heard(" PRIVMSG #general :* hi ivy!")
-        self.assertTrue(untagged(edited).startswith(":mxbob:localhost!"), edited)
-        self.assertEqual(tags_of(edited).get("+draft/reply"), his_msgid)
-        yield threads.deferToThread(
-            bob.send,
-            room_id,
-            {
-                "m.relates_to": {
-                    "rel_type": "m.annotation",
-                    "event_id": reply_event,
-                    "key": "🎉",
-                }
-            },
-            "m.reaction",
-        )
-        reacted = yield ivy.expect(lambda line: " TAGMSG #general" in line)
-        self.assertTrue(untagged(reacted).startswith(":mxbob:localhost!"), reacted)
-        tags = tags_of(reacted)
-        self.assertEqual((tags["+draft/react"], tags["+draft/reply"]), ("🎉", mine))
-        yield threads.deferToThread(bob.redact, room_id, his, "gone")
-        gone = yield ivy.expect(lambda line: " REDACT #general " in line)
-        self.assertRegex(
-            untagged(gone), rf"^:mxbob:localhost!\S+ REDACT #general {his_msgid}"
+        yield self.his_answers_at_irc(
+            bob, room_id, ivy, his, his_msgid, reply_event, mine
         )
 
         timeline = yield threads.deferToThread(bob.timeline, room_id)
@@ -866,39 +868,8 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
                 in (e.get("redacts"), e.get("content", {}).get("redacts"))
             ),
         )
-        yield threads.deferToThread(
-            bob.send,
-            room_id,
-            {
-                "msgtype": "m.text",
-                "body": "* hi ivy!",
-                "m.new_content": {"msgtype": "m.text", "body": "hi ivy!"},
-                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
-            },
-        )
-        edited = yield heard(" PRIVMSG #general :* hi ivy!")
-        self.assertTrue(untagged(edited).startswith(":mxbob:localhost!"), edited)
-        self.assertEqual(tags_of(edited).get("+draft/reply"), his_msgid)
-        yield threads.deferToThread(
-            bob.send,
-            room_id,
-            {
-                "m.relates_to": {
-                    "rel_type": "m.annotation",
-                    "event_id": mine_event,
-                    "key": "🎉",
-                }
-            },
-            "m.reaction",
-        )
-        reacted = yield ivy.expect(lambda line: " TAGMSG #general" in line)
-        self.assertTrue(untagged(reacted).startswith(":mxbob:localhost!"), reacted)
-        tags = tags_of(reacted)
-        self.assertEqual((tags["+draft/react"], tags["+draft/reply"]), ("🎉", mine))
-        yield threads.deferToThread(bob.redact, room_id, his, "gone")
-        gone = yield ivy.expect(lambda line: " REDACT #general " in line)
-        self.assertRegex(
-            untagged(gone), rf"^:mxbob:localhost!\S+ REDACT #general {his_msgid}"
+        yield self.his_answers_at_irc(
+            bob, room_id, ivy, his, his_msgid, mine_event, mine
         )
         yield threads.deferToThread(bob.say, room_id, "the end")
         yield heard(" PRIVMSG #general :the end")

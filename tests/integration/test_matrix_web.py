@@ -197,30 +197,9 @@ class MatrixWebTests(RealClientsCase):
             ),
         )
 
-        bob.send(
-            room_id,
-            {
-                "msgtype": "m.text",
-                "body": "* hello again from matrix",
-                "m.new_content": {
-                    "msgtype": "m.text",
-                    "body": "hello again from matrix",
-                },
-                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
-            },
-        )
+        bob.edit(room_id, his, "hello again from matrix")
         page.shows("hello again from matrix (edited)")
-        bob.send(
-            room_id,
-            {
-                "m.relates_to": {
-                    "rel_type": "m.annotation",
-                    "event_id": reply["event_id"],
-                    "key": "🎉",
-                }
-            },
-            "m.reaction",
-        )
+        bob.react(room_id, reply["event_id"], "🎉")
         wait_for(
             "mxbob's chip",
             lambda: page.driver.execute_script(CHIPS, "glad you came") == ["🎉 1"],
@@ -303,30 +282,9 @@ class MatrixWebTests(RealClientsCase):
         page.element("delete-confirm").click()
         arrived("wes's deletion", redacts(oops))
 
-        bob.send(
-            room_id,
-            {
-                "msgtype": "m.text",
-                "body": "* hello again from matrix",
-                "m.new_content": {
-                    "msgtype": "m.text",
-                    "body": "hello again from matrix",
-                },
-                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
-            },
-        )
+        bob.edit(room_id, his, "hello again from matrix")
         page.shows("hello again from matrix (edited)")
-        bob.send(
-            room_id,
-            {
-                "m.relates_to": {
-                    "rel_type": "m.annotation",
-                    "event_id": mine,
-                    "key": "🎉",
-                }
-            },
-            "m.reaction",
-        )
+        bob.react(room_id, mine, "🎉")
         wait_for(
             "mxbob's chip",
             lambda: page.driver.execute_script(CHIPS, "hi bob!") == ["🎉 1"],

@@ -74,6 +74,24 @@ class MatrixUser:
     def say(self, room_id: str, text: str, msgtype: str = "m.text") -> str:
         return self.send(room_id, {"msgtype": msgtype, "body": text})
 
+    def edit(self, room_id: str, event_id: str, text: str) -> str:
+        """An ``m.replace`` of ``event_id`` saying ``text`` now, with the
+        ``* TEXT`` fallback a Matrix client sends: its id."""
+        return self.send(
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": f"* {text}",
+                "m.new_content": {"msgtype": "m.text", "body": text},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
+            },
+        )
+
+    def react(self, room_id: str, event_id: str, key: str) -> str:
+        """An ``m.annotation`` of ``event_id`` with ``key``: its id."""
+        relates = {"rel_type": "m.annotation", "event_id": event_id, "key": key}
+        return self.send(room_id, {"m.relates_to": relates}, "m.reaction")
+
     async def _redact(self, room_id: str, event_id: str, reason: str) -> None:
         answer = await self.client.room_redact(room_id, event_id, reason)
         assert getattr(answer, "event_id", None), answer

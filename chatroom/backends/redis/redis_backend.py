@@ -973,9 +973,10 @@ class RedisBackend:
                 if not done.record.held or written is None:
                     raise
                 assert isinstance(keyed, KeyUnused)
-                saying = self._say_held(where, member, operands, said, written)
                 try:
-                    said_id = await saying
+                    said_id = await self._say_held(
+                        where, member, operands, said, written
+                    )
                 except HeldRefusedError as held:
                     raise held.refusal from None
                 record = replace(done.record, id=said_id, held=False)
@@ -991,9 +992,10 @@ class RedisBackend:
             if "held" in operands:
                 assert isinstance(keyed, KeyUnused) and written is not None
                 refused = event  # published from here on: dropped if refused
-                saying = self._say_held(where, member, operands, said, written)
                 try:
-                    event.id = await saying
+                    event.id = await self._say_held(
+                        where, member, operands, said, written
+                    )
                 except HeldRefusedError as held:  # nothing published
                     refused = None
                     raise held.refusal from None
@@ -1048,7 +1050,10 @@ class RedisBackend:
         except FactsChangedError as changed:
             refusal = _speaking_now(change.room, where, member, changed)
             raise HeldRefusedError(refusal) from None
-        except errors.ChatError:  # NOT_IN_ROOM: the core reads where it is now
+        except errors.ChatError as refused:
+            if refused.code != "NOT_IN_ROOM":  # UNAVAILABLE: maybe published
+                raise
+            # the speaker is no longer in the room: the core reads where it is now
             raise HeldRefusedError(PremiseFailedError()) from None
         if not await self._confirmed(written):
             text = said.event.text if isinstance(said.event, Message) else ""

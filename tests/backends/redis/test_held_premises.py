@@ -121,6 +121,15 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
         self.assertIsNone((yield self.record("~alice", "k1", "tea")))
         return bob, alice, carol
 
+    @defer.inlineCallbacks
+    def said_now(self, alice: User, carol: User) -> Generator[Any, Any, None]:
+        """alice's repeat, now that she may speak again, is acknowledged
+        and heard by carol."""
+        alice.say("/txn k1 /say tea held hello")
+        yield self.expect(alice, "ACK k1 tea ")
+        heard = yield self.expect(carol, "MSG tea alice ")
+        self.assertTrue(heard.endswith(" held hello"), heard)
+
     def nobody_heard(self, *users: User) -> None:
         """None of ``users`` got alice's held message."""
         for user in users:
@@ -165,10 +174,7 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
         self.nobody_heard(bob, carol)
         alice.say("/join tea")
         yield self.expect(alice, "MEMBERS tea")
-        alice.say("/txn k1 /say tea held hello")
-        yield self.expect(alice, "ACK k1 tea ")
-        heard = yield self.expect(carol, "MSG tea alice ")
-        self.assertTrue(heard.endswith(" held hello"), heard)
+        yield self.said_now(alice, carol)
 
     @defer.inlineCallbacks
     def test_a_repeat_at_once_is_refused_the_same(
@@ -210,10 +216,7 @@ class HeldPremisesTests(RedisRegistryTestCase, ContractBase):
         self.nobody_heard(bob, carol)
         bob.say("/voice alice")
         yield self.expect(alice, "VOICE")
-        alice.say("/txn k1 /say tea held hello")
-        yield self.expect(alice, "ACK k1 tea ")
-        heard = yield self.expect(carol, "MSG tea alice ")
-        self.assertTrue(heard.endswith(" held hello"), heard)
+        yield self.said_now(alice, carol)
 
     @defer.inlineCallbacks
     def test_a_sender_banned_meanwhile_is_not_heard(
