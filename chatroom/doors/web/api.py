@@ -140,10 +140,11 @@ def route_of(parts: list[str]) -> tuple[dict[bytes, str], str] | None:
 
 
 def message_json(message: Message) -> Answer:
-    """A message as the API shows it (history, the ``message`` event)."""
+    """A message as history shows it, in the spec's shape exactly: ``{"id",
+    "author", "time", "text", "action", "bot", "tags"}`` (its room is the
+    answer's ``room``, once)."""
     tags = {key: value for key, value in message.tags if key != MULTILINE_TAG}
     return {
-        "room": message.room,
         "id": int(message.id) if message.id.isdigit() else message.id,
         "author": message.user,
         "time": message.time,
@@ -384,7 +385,7 @@ class EventStream:
         if not self.open:
             return
         if isinstance(event, Message):
-            self.send("message", message_json(event))
+            self.send("message", {"room": event.room, **message_json(event)})
         elif isinstance(event, Joined):
             self.send("join", {"room": event.room, "user": event.user})
         elif isinstance(event, Departure):
