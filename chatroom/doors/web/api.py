@@ -12,7 +12,7 @@ The API is a door like the others, and a thin one: each call is the
 core's (:mod:`chatroom.core.services.bot_api`), which makes the bot's
 requests through its standing member on this node
 (:mod:`chatroom.core.rooms.standing`). Each request counts as one line of
-a user against flood control, counted for the bot over every node
+a user against flood control, counted for the bot on this node
 (:meth:`~chatroom.core.services.bot_api.BotAPI.take_turn`: ``--burst`` in
 any ``--burst`` / ``--rate`` seconds), refused ``429`` past it with
 ``Retry-After`` the seconds until its oldest request counted leaves the
