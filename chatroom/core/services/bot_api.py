@@ -58,8 +58,9 @@ HISTORY_DEFAULT = 50
 #: ``since`` goes forwards from it, so an old one answers its next
 #: messages, with ``more``).
 HISTORY_PAGES = 50
-#: The bots' flood counts are kept as ``api-flood:<name key>``
-#: (:class:`~chatroom.core.policy.flood.SharedSpeakerLimits`).
+#: The bots' flood counts are kept as ``api-flood:<name key>``, in each
+#: node's memory (:meth:`~chatroom.core.policy.flood.SharedSpeakerLimits.
+#: counted_here`).
 FLOOD_COUNTED_AS = "api-flood"
 #: What a line break may be in a post (a tab is text).
 _LINE_ENDS = str.maketrans("", "", "\r\n")
