@@ -165,6 +165,49 @@ class APIOnTwoNodes(ClusterTestCase):
         self.assertTrue(said.endswith(" back"), (said, posted))
 
     @defer.inlineCallbacks
+    def test_a_room_only_the_bot_holds_outlives_every_node(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """tea, made by alice, is left to the bot alone; then every node
+        stops (node one first, handing the bot to node two, then node
+        two). A node started again on what Redis keeps has tea, the bot
+        in it and its history: a room with a standing member is not
+        empty, so no stop removes it."""
+        one, two = yield self.start_nodes(2)
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        alice = yield self.client(one, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED tea ")
+        yield answered(api_of(two), token, "POST", "rooms/tea/join")
+        yield alice.expect_line("JOIN tea robot")
+        yield answered(
+            api_of(two), token, "POST", "rooms/tea/messages", {"text": "kept"}
+        )
+        yield alice.expect(lambda line: line.startswith("MSG tea robot "))
+        alice.say("/quit")
+        yield alice.expect_line("BYE")
+        for node in (one, two):
+            yield node.stopService()
+            self.nodes.remove(node)
+
+        again = yield self.node(node_id="again")
+        standing = again.server.registry.standing
+
+        def stands() -> defer.Deferred[bool]:
+            return defer.succeed(standing.find("robot") is not None)
+
+        yield until(stands, 20, "robot stands again")
+        bob = yield self.client(again, "bob")
+        bob.say("/join tea")
+        members = yield bob.expect_line("MEMBERS tea")
+        self.assertIn("robot", members.split())
+        kept = yield bob.expect(lambda line: line.startswith("HISTORY tea robot "))
+        self.assertTrue(kept.endswith(" kept"), kept)
+
+    @defer.inlineCallbacks
     def test_a_leave_through_one_node_is_seen_at_the_other(
         self,
     ) -> Generator[Any, Any, None]:
