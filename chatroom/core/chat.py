@@ -28,6 +28,7 @@ from chatroom.core.backend import Backend
 from chatroom.core.calls.service import Calls
 from chatroom.core.infra.hashing import Runner
 from chatroom.core.infra.sessions import Sessions
+from chatroom.core.infra.throttle import MemoryWindows
 from chatroom.core.messages.abuse_reports import AbuseReports
 from chatroom.core.messages.pins import Pins
 from chatroom.core.messages.retention import RetentionSweep
@@ -165,7 +166,10 @@ class ChatCore(Generic[B]):
             rooms,
             messages,
             streams,
-            SharedSpeakerLimits(RulesOf(self, clock), backend.apply, FLOOD_COUNTED_AS),
+            # "per bot, on each node" (bots-and-hooks.md): in this node's memory
+            SharedSpeakerLimits(
+                RulesOf(self, clock), MemoryWindows(clock).apply, FLOOD_COUNTED_AS
+            ),
         )
 
     async def _bots_in_rooms(self) -> list[str]:
@@ -193,11 +197,20 @@ class ChatCore(Generic[B]):
 
     def start(self) -> None:
         """The back-end starts, told where to report what happens of its own
-        accord; then the core's own timers."""
+        accord; then the core's own timers; and the standing members stand
+        again once the store is in reach (at once in one process; a
+        cluster node once it is in the cluster), so that they are in their
+        rooms as the node serves, not after a read refused ``UNAVAILABLE``
+        before Redis answered and tried again :data:`~chatroom.core.rooms.
+        standing.RETRY` seconds later."""
         self.backend.start(self.reports)
         self.missed_mail.start()
         self.retention.start()
-        self.standing.start()
+        self.backend.when_available().addCallback(self._stand_again)
+
+    def _stand_again(self, _: object) -> None:
+        if not self.standing.stopping:  # not stopped before the store answered
+            self.standing.start()
 
     def stop(self) -> None:
         """The node stops: its standing members are handed over to the

@@ -147,6 +147,15 @@ class APIOnTwoNodes(ClusterTestCase):
         self.nodes.remove(one)
 
         again = yield self.node(node_id="again")
+        standing = again.server.registry.standing
+
+        def stands() -> defer.Deferred[bool]:
+            return defer.succeed(standing.find("robot") is not None)
+
+        yield until(stands, 20, "robot stands again")
+        # at its first try, once the node is in the cluster (not after a
+        # read made before Redis answered, refused, and tried again later)
+        self.assertIsNone(standing.retry)
         bob = yield self.client(again, "bob")
 
         @defer.inlineCallbacks

@@ -12,7 +12,7 @@ and are counted under the same rules by name (:class:`SharedSpeakerLimits`),
 and what is past them is refused rather than held: a Matrix user's lines
 for the whole cluster (the homeserver may push through any node), a bot's
 requests on each node, as bots-and-hooks.md has it ("per bot, on each
-node"; :meth:`SharedSpeakerLimits.counted_here`).
+node": counted in the node's memory).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core.infra.throttle import MemoryWindows, SharedWindowLimit
+from chatroom.core.infra.throttle import SharedWindowLimit
 from chatroom.core.model.changes.base import Apply
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.text import name_key
@@ -122,7 +122,8 @@ class SharedSpeakerLimits:
     (:class:`chatroom.core.infra.throttle.SharedWindowLimit`), each line
     through the back-end's one write (Redis, on its own clock, for every
     node; this process's memory on one server), or in this node's memory
-    alone (:meth:`counted_here`: a bot's requests). What is past them is
+    alone (a bot's requests: :class:`~chatroom.core.infra.throttle.
+    MemoryWindows`). What is past them is
     refused, not queued: the REST API answers ``429``."""
 
     def __init__(
@@ -153,14 +154,6 @@ class SharedSpeakerLimits:
             burst, burst / rules.rate, self.count, self.counted_as
         )
         return await window.take(name_key(speaker), once)
-
-    def counted_here(self) -> SharedSpeakerLimits:
-        """The same limits with each node's own count, in this process's
-        memory (on the rules' clock), as a door's connection keeps its
-        own bucket: how a bot's REST API requests are counted ("per bot,
-        on each node", bots-and-hooks.md), at no store write a request."""
-        here = MemoryWindows(self.rules().clock)
-        return SharedSpeakerLimits(self.rules, here.apply, self.counted_as)
 
 
 class Configured(Protocol):

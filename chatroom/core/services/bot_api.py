@@ -59,8 +59,7 @@ HISTORY_DEFAULT = 50
 #: messages, with ``more``).
 HISTORY_PAGES = 50
 #: The bots' flood counts are kept as ``api-flood:<name key>``, in each
-#: node's memory (:meth:`~chatroom.core.policy.flood.SharedSpeakerLimits.
-#: counted_here`).
+#: node's memory (:class:`~chatroom.core.infra.throttle.MemoryWindows`).
 FLOOD_COUNTED_AS = "api-flood"
 #: What a line break may be in a post (a tab is text).
 _LINE_ENDS = str.maketrans("", "", "\r\n")
@@ -169,15 +168,14 @@ class BotAPI:
         streams: EventStreams,
         limits: SharedSpeakerLimits,
     ) -> None:
-        """``limits``: each bot's flood limits, as :data:`FLOOD_COUNTED_AS`;
-        counted on this node alone (:meth:`~chatroom.core.policy.flood.
-        SharedSpeakerLimits.counted_here`)."""
+        """``limits``: each bot's flood limits, as :data:`FLOOD_COUNTED_AS`,
+        counted on this node alone (in its memory)."""
         self.standing = standing
         self.sessions = sessions
         self.rooms = rooms
         self.messages = messages
         self.streams = streams
-        self.limits = limits.counted_here()
+        self.limits = limits
 
     async def take_turn(self, bot: str) -> float:
         """One request of ``bot`` counted as one line of a user against
