@@ -11,6 +11,7 @@ moderation, reactions and endings.
 
 from __future__ import annotations
 
+import json
 import re
 
 import redis
@@ -88,6 +89,38 @@ class ScriptsLoadTests(RedisTestCase):
         with redis.Redis(port=self.redis.port) as client:
             for script in every_script():
                 self.assertEqual(client.script_load(script.source), script.sha)
+
+    def test_every_library_loads_in_redis_and_keeps_the_calls_apart(self):
+        """The scripts called as Redis's functions load as libraries (what
+        Redis runs once, on loading, may not reach its standard libraries:
+        only functions are made there), and each call sees its own prefix
+        and operands, not an earlier call's: a message said with one
+        prefix, then another's, each goes to its own keys."""
+        libraries = [s for s in every_script() if s.library is not None]
+        self.assertIn(SAY, libraries)
+        self.assertIn(SAY.rooms_apart, libraries)
+        with redis.Redis(port=self.redis.port) as client:
+            for script in libraries:
+                loaded = client.execute_command(
+                    "FUNCTION", "LOAD", "REPLACE", script.library
+                )
+                self.assertEqual(loaded.decode(), script.function)
+            change = {
+                "subject": {"room": "r"},
+                "premises": [],
+                "ops": [{"kind": "Append", "event": '{"id":""}', "oldest": 0}],
+            }
+            operands = json.dumps({"change": change, "retention": 10})
+            for prefix in ("one:", "two:", "one:"):
+                client.hset(f"{prefix}room:r", "name", "r")
+                reply = client.execute_command(
+                    "FCALL", SAY.function, 1, f"{prefix}users", prefix, operands
+                )
+                self.assertEqual(reply[0], b"OK")
+            self.assertEqual(
+                client.lrange("one:history:r", 0, -1), [b'{"id":"1"}', b'{"id":"2"}']
+            )
+            self.assertEqual(client.lrange("two:history:r", 0, -1), [b'{"id":"1"}'])
 
     def test_a_script_carries_the_premises_of_its_changes_alone(self):
         """Every script that checks premises names the subjects (or the
