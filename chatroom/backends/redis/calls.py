@@ -101,20 +101,24 @@ def slot_key(prefix: str, rooms_apart: bool, script: Script, operands: Operands)
 
 #: Redis's answers that it does not know a script yet (new, restarted
 #: without its data, or, for an ``EVALSHA``, a replica a failover
-#: promoted), or, older than 7.0, no functions at all (txredisapi drops
-#: an ``ERR`` word): the script is sent again by its text.
-UNKNOWN_SCRIPT = tuple(
-    start + text
-    for text in ("Function not found", "unknown command")
-    for start in ("", "ERR ")
-) + ("NOSCRIPT",)
+#: promoted): the script is sent again by its text.
+UNKNOWN_SCRIPT = ("NOSCRIPT", "Function not found", "ERR Function not found")
+
+#: Redis's answers to an ``FCALL`` that it has no functions for this node:
+#: older than 7.0, or an ACL user for the chat without ``FCALL`` (txredisapi
+#: drops an ``ERR`` word). The script is sent by its text, and loaded as a
+#: library, which this Redis refuses too (:meth:`RedisCalls._without_functions`).
+NO_FUNCTIONS = ("unknown command", "ERR unknown command", "NOPERM")
 
 
-def unknown_script(problem: Exception) -> bool:
-    """Whether ``problem`` says Redis does not know the script called."""
-    return isinstance(problem, txredisapi.ResponseError) and str(problem).startswith(
-        UNKNOWN_SCRIPT
-    )
+def unknown_script(problem: Exception, script: Script) -> bool:
+    """Whether ``problem``, the answer to ``script``'s first call, says
+    Redis does not know it, or (a function) cannot call it by name."""
+    if not isinstance(problem, txredisapi.ResponseError):
+        return False
+    text = str(problem)
+    by_name = script.function is not None and text.startswith(NO_FUNCTIONS)
+    return by_name or text.startswith(UNKNOWN_SCRIPT)
 
 
 def first_call(
@@ -357,7 +361,7 @@ class RedisCalls:
         reply returned: a function's library loaded and called again, a
         script's source by ``EVAL``."""
         try:
-            if script is None or not unknown_script(problem):
+            if script is None or not unknown_script(problem, script):
                 raise problem
             connection = link.connection
             if connection is None:

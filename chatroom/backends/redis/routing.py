@@ -239,7 +239,7 @@ class RoutedCalls(RedisCalls):
                 also=watch,
             )
         except txredisapi.ResponseError as refusal:
-            if not unknown_script(refusal):
+            if not unknown_script(refusal, script):
                 raise
         if self.functions and script.library is not None:
             try:

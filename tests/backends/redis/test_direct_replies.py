@@ -152,21 +152,28 @@ class DirectRepliesTests(DeadlinesCase):
         self.assertEqual(self.successResultOf(calling), b"OK")
 
     def test_a_redis_without_functions_is_sent_scripts(self) -> None:
-        """A Redis older than 7.0 knows neither ``FCALL`` nor ``FUNCTION``:
-        the message goes by its source (``EVAL``), and the node's scripts
-        by ``EVALSHA`` from then on."""
-        calling = self.say()
-        self.sent()
-        self.connection.dataReceived(b"-ERR unknown command 'FCALL'\r\n")
-        self.sent()
-        self.connection.dataReceived(b"-ERR unknown command 'FUNCTION'\r\n")
-        again = self.sent()
-        self.assertTrue(again.startswith(b"*6\r\n$4\r\nEVAL\r\n"))
-        self.assertIn(SAY.source, again)
-        self.connection.dataReceived(b"$2\r\nOK\r\n")
-        self.assertEqual(self.successResultOf(calling), b"OK")
-        self.say()
-        self.assertTrue(self.sent().startswith(b"*6\r\n$7\r\nEVALSHA\r\n"))
+        """A Redis older than 7.0 knows neither ``FCALL`` nor ``FUNCTION``,
+        and an ACL user for the chat may have neither: the message goes by
+        its source (``EVAL``), and the node's scripts by ``EVALSHA`` from
+        then on."""
+        for fcall, load in (
+            (b"-ERR unknown command 'FCALL'", b"-ERR unknown command 'FUNCTION'"),
+            (b"-NOPERM no 'fcall'", b"-NOPERM no 'function|load'"),
+        ):
+            self.calls.functions = True
+            calling = self.say()
+            self.assertIn(b"FCALL", self.sent())
+            self.connection.dataReceived(fcall + b"\r\n")
+            self.assertIn(b"FUNCTION", self.sent())
+            self.connection.dataReceived(load + b"\r\n")
+            again = self.sent()
+            self.assertTrue(again.startswith(b"*6\r\n$4\r\nEVAL\r\n"))
+            self.assertIn(SAY.source, again)
+            self.connection.dataReceived(b"$2\r\nOK\r\n")
+            self.assertEqual(self.successResultOf(calling), b"OK")
+            self.say()
+            self.assertTrue(self.sent().startswith(b"*6\r\n$7\r\nEVALSHA\r\n"))
+            self.connection.dataReceived(b"$2\r\nOK\r\n")
 
     def test_a_script_resent_by_its_source_keeps_its_deadline(self) -> None:
         """The ``EVAL`` after ``NOSCRIPT`` is watched by the script's own
