@@ -16,6 +16,10 @@ package: one file per script, named after it, which :class:`Script` reads
 when given no body; ``prelude.lua``; and a layout's keys of a room, one
 file each. ``make test`` lints every script as Redis runs it, composed, with
 ``luacheck`` (tests/backends/redis/test_lua_lint.py).
+
+A message's script runs as a Redis function (``FCALL``), the same text
+recast as a library Redis loads once (:func:`library_of`): the prelude's
+functions it uses are made then, not at each message.
 """
 
 from __future__ import annotations
@@ -300,9 +304,10 @@ def library_of(
 class Script:
     """One Lua script: the shared prelude plus its own body, and its SHA-1.
 
-    Nodes call scripts by hash (``EVALSHA``) and send the source only when
-    Redis does not know it yet (after a restart, say), so neither the source
-    nor its hash is recomputed per message.
+    Nodes call scripts by hash (``EVALSHA``), or a function by its name
+    (``FCALL``), and send the source or the library only when Redis does
+    not know it yet (after a restart, say), so neither the text nor its
+    name is recomputed per message.
     """
 
     def __init__(
