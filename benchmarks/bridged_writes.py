@@ -12,9 +12,9 @@ sends tea's lines to Matrix (a pass sends a batch of 50 a room). Each
 step's cost is the difference of Redis's ``INFO commandstats`` before
 and after it: the calls of every command a script makes inside Redis
 (``HINCRBY``, ``RPUSH``, ``SET``…) counted apart from the scripts
-(``EVALSHA``, a message's ``FCALL``), and of those, the commands Redis's ``COMMAND INFO`` flags
-``write``. The node's own timers (its heartbeat) run meanwhile, so a
-figure may carry a fraction of their calls.
+(``EVALSHA``, a message's ``FCALL``), and of those, the commands Redis's
+``COMMAND INFO`` flags ``write``. The node's own timers (its heartbeat)
+run meanwhile, so a figure may carry a fraction of their calls.
 
 Run from a checkout with ``redis-server`` on the ``PATH``::
 

@@ -61,6 +61,11 @@ def whence(script: Script, line: int) -> str:
     return "the prelude"
 
 
+def file_name(script: Script) -> str:
+    """The name a script's text is checked under: its name and layout."""
+    return f"{script.name}.{'apart' if rooms_apart(script) else 'rest'}"
+
+
 def whence_in_library(script: Script, line: int) -> str:
     """Where line ``line`` of ``script``'s library (:attr:`Script.library`)
     is written: a line of its body's file, of one of the prelude's
@@ -82,7 +87,8 @@ def whence_in_library(script: Script, line: int) -> str:
             start = library.find(text)
             if start != -1 and start <= at < start + len(text):
                 names = ", ".join(sorted(statement.defines))
-                return f"the prelude's {names}, its line {library.count(chr(10), start, at) + 1}"
+                within = library.count("\n", start, at) + 1
+                return f"the prelude's {names}, its line {within}"
     return f"its library's own line {line}"
 
 
@@ -97,12 +103,9 @@ def lint(scripts: list[Script]) -> list[str]:
             return whence_in_library(libraries[file], line)
         return whence(named[file], line)
 
-    named = {
-        f"{script.name}.{'apart' if rooms_apart(script) else 'rest'}.lua": script
-        for script in scripts
-    }
+    named = {f"{file_name(script)}.lua": script for script in scripts}
     libraries = {
-        f"{script.name}.{'apart' if rooms_apart(script) else 'rest'}.function.lua": script
+        f"{file_name(script)}.function.lua": script
         for script in scripts
         if script.library is not None
     }
