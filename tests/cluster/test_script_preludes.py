@@ -15,15 +15,18 @@ import json
 import re
 
 import redis
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from chatroom.backends.redis.prelude import (
     _ROOMS_ON_THEIR_OWN,
     _ROOMS_WITH_THE_REST,
+    Script,
     _prelude,
     _statements,
 )
 from chatroom.backends.redis.scripts import SAY
+from tests.cluster.redis_cluster import emptied_cluster_server
 from tests.cluster.support import RedisTestCase, every_script
 
 #: A top-level definition, found here apart from the prelude's own cut.
@@ -121,6 +124,26 @@ class ScriptsLoadTests(RedisTestCase):
                 client.lrange("one:history:r", 0, -1), [b'{"id":"1"}', b'{"id":"2"}']
             )
             self.assertEqual(client.lrange("two:history:r", 0, -1), [b'{"id":"1"}'])
+
+    @defer.inlineCallbacks
+    def test_a_function_with_rooms_apart_keeps_to_its_slot(self):
+        """On a Redis Cluster (of one server here), as a script with a
+        shebang, a function of the rooms-apart layout may touch its declared
+        slot alone; in the other layout, any key of its server."""
+        port = yield emptied_cluster_server()
+        body = "redis.call('SET', P .. 'users', 1)\nreturn redis.call('GET', KEYS[1])\n"
+        script = Script("slip", body, as_function=True)
+        operands = (1, "{chatroom/r}:room", "{chatroom}:", "{}")
+        with redis.Redis(port=port) as client:
+            for each in (script, script.rooms_apart):
+                client.execute_command("FUNCTION", "LOAD", "REPLACE", each.library)
+            self.assertIsNone(
+                client.execute_command("FCALL", script.function, *operands)
+            )
+            with self.assertRaises(redis.ResponseError) as refused:
+                client.execute_command("FCALL", script.rooms_apart.function, *operands)
+            self.assertIn("do not hash to the same slot", str(refused.exception))
+            client.execute_command("FUNCTION", "FLUSH")
 
     def test_a_script_carries_the_premises_of_its_changes_alone(self):
         """Every script that checks premises names the subjects (or the
