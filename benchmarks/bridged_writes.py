@@ -12,9 +12,9 @@ sends tea's lines to Matrix (a pass sends a batch of 50 a room). Each
 step's cost is the difference of Redis's ``INFO commandstats`` before
 and after it: the calls of every command a script makes inside Redis
 (``HINCRBY``, ``RPUSH``, ``SET``…) counted apart from the scripts
-(``EVALSHA``), and of those, the commands Redis's ``COMMAND INFO`` flags
-``write``. The node's own timers (its heartbeat) run meanwhile, so a
-figure may carry a fraction of their calls.
+(``EVALSHA``, a message's ``FCALL``), and of those, the commands Redis's
+``COMMAND INFO`` flags ``write``. The node's own timers (its heartbeat)
+run meanwhile, so a figure may carry a fraction of their calls.
 
 Run from a checkout with ``redis-server`` on the ``PATH``::
 
@@ -74,7 +74,9 @@ class Counted:
         }
 
     def scripts(self) -> int:
-        return sum(n for name, n in self.calls.items() if name.startswith("eval"))
+        return sum(
+            n for name, n in self.calls.items() if name.startswith(("eval", "fcall"))
+        )
 
     def writes(self, flagged: set[str]) -> int:
         return sum(n for name, n in self.calls.items() if name in flagged)

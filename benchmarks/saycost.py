@@ -5,13 +5,16 @@ A benchmark of the whole path (``chatroom.bench sweep`` on
 message's script with its fan-out and the nodes' own traffic. This isolates
 the script: it starts a ``redis-server`` and a ``twistd chatroom --redis``
 node of the checkout TREE (run by PYTHON), seats MEMBERS line clients in
-``general``, watches ``MONITOR`` for the ``EVALSHA`` that the first
-member's message makes, and sends that exact call CALLS times again,
-pipelined, reading Redis's own ``commandstats`` (microseconds per call).
-The other members' node stays subscribed, so each call's ``PUBLISH`` is
-carried as in a run. Each extra argument is a Lua file loaded and run with
-the same operands (a variant of the script to compare), in turn with the
-captured one, for five rounds.
+``general``, watches ``MONITOR`` for the call (``EVALSHA``, or ``FCALL``
+where the message's script is a Redis function) that the first member's
+message makes, and sends that exact call CALLS times again, pipelined,
+reading Redis's own ``commandstats`` (microseconds per call). The other
+members' node stays subscribed, so each call's ``PUBLISH`` is carried as
+in a run. Each extra argument is a Lua file loaded and run with the same
+operands (a variant of the script to compare), in turn with the captured
+one, for five rounds: a script (``SCRIPT LOAD``, run by ``EVALSHA``), or
+a library of one function (its text starts ``#!lua name=``: ``FUNCTION
+LOAD``, run by ``FCALL``).
 
     python benchmarks/saycost.py TREE PYTHON [CALLS [MEMBERS [VARIANT.lua ...]]]
 
@@ -77,7 +80,7 @@ def monitor_arguments(line: bytes) -> list[bytes]:
 
 
 class Watch(threading.Thread):
-    """``MONITOR`` until the message's ``EVALSHA`` goes by."""
+    """``MONITOR`` until the message's ``EVALSHA`` or ``FCALL`` goes by."""
 
     def __init__(self, port: int) -> None:
         super().__init__(daemon=True)
@@ -94,7 +97,9 @@ class Watch(threading.Thread):
             while True:
                 while b"\r\n" in data:
                     line, data = data.split(b"\r\n", 1)
-                    if b'"EVALSHA"' in line.upper() and TEXT in line:
+                    upper = line.upper()
+                    called = b'"EVALSHA"' in upper or b'"FCALL"' in upper
+                    if called and TEXT in line:
                         self.call = monitor_arguments(line.split(b"] ", 1)[1])
                         return
                 data += m.recv(1 << 20)
@@ -183,7 +188,7 @@ def main() -> None:
         members[0].sendall(TEXT + b"\r\n")
         watch.join(10)
         if watch.call is None:
-            raise SystemExit("no EVALSHA carried the message")
+            raise SystemExit("no EVALSHA or FCALL carried the message")
         measure(watch.call, calls, variants, members, redis.Redis(port=redis_port))
     finally:
         for process in reversed(started):
@@ -198,14 +203,19 @@ def measure(
     members: list[socket.socket],
     r: redis.Redis,
 ) -> None:
-    shas = {"captured": call[1]}
+    called = {"captured": (call[0].decode().upper(), call[1])}
     for path in variants:
         with open(path) as f:
-            shas[path] = r.script_load(f.read()).encode()
-    figures: dict[str, list[float]] = {name: [] for name in shas}
+            text = f.read()
+        if text.startswith("#!lua name="):
+            name = r.execute_command("FUNCTION", "LOAD", "REPLACE", text)
+            called[path] = ("FCALL", name)
+        else:
+            called[path] = ("EVALSHA", r.script_load(text).encode())
+    figures: dict[str, list[float]] = {name: [] for name in called}
     for _ in range(ROUNDS):
-        for name, sha in shas.items():
-            arguments = [call[0], sha, *call[2:]]
+        for name, (command, which) in called.items():
+            arguments = [command, which, *call[2:]]
             r.config_resetstat()
             pipe = r.pipeline(transaction=False)
             for i in range(calls):
@@ -217,7 +227,7 @@ def measure(
             pipe.execute()
             drain(members)
             figures[name].append(
-                r.info("commandstats")["cmdstat_evalsha"]["usec_per_call"]
+                r.info("commandstats")[f"cmdstat_{command.lower()}"]["usec_per_call"]
             )
     for name, values in figures.items():
         print(

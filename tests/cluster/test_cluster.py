@@ -13,7 +13,7 @@ from twisted.internet import defer
 
 from chatroom.wire.lines import parse_event
 from tests.cluster.support import ClusterTestCase
-from tests.support import redis_backend, until
+from tests.support import redis_backend, redis_command, until
 
 
 class CrossNodeChatTests(ClusterTestCase):
@@ -55,6 +55,36 @@ class CrossNodeChatTests(ClusterTestCase):
                 if parse_event(line).fields[1] == sender
             ]
             self.assertEqual(said, [f"line {index}" for index in range(30)])
+
+    @defer.inlineCallbacks
+    def test_messages_go_on_after_redis_forgets_its_functions(self):
+        """A message's script is a Redis function: a Redis that lost it
+        (``FUNCTION FLUSH``, as one restarted without its data) is given
+        its library by the node that next says something, and nothing is
+        lost or refused, on either node."""
+        nodes = yield self.start_nodes(2)
+        alice = yield self.client(nodes[0], "alice")
+        bob = yield self.client(nodes[1], "bob")
+        alice.say("/create plans")
+        yield alice.expect_line("JOINED plans 1 ")
+        bob.say("/join plans")
+        yield alice.expect_line("JOIN plans bob")
+        alice.say("before")
+        yield bob.expect_line("MSG plans alice ")
+        listed = yield redis_command(nodes[0].server, "FUNCTION", "LIST")
+        self.assertTrue(listed)
+        yield redis_command(nodes[0].server, "FUNCTION", "FLUSH")
+        self.assertEqual((yield redis_command(nodes[0].server, "FUNCTION", "LIST")), [])
+        bob.say("after")
+        alice.say("and after")
+        heard = yield alice.expect_line("MSG plans bob ")
+        self.assertTrue(heard.endswith(" after"))
+        heard = yield bob.expect_line("MSG plans alice ")
+        self.assertTrue(heard.endswith(" and after"))
+        self.assertTrue((yield redis_command(nodes[0].server, "FUNCTION", "LIST")))
+        self.assertEqual(
+            [line for line in alice.lines + bob.lines if "ERR" in line], []
+        )
 
     @defer.inlineCallbacks
     def test_history_and_topic_come_from_the_whole_room(self):

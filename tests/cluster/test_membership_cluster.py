@@ -141,12 +141,13 @@ class MembershipCostTests(ClusterTestCase):
 
     @defer.inlineCallbacks
     def scripts_run(self, node):
-        """How many scripts Redis has run (by hash, or by source the once)."""
+        """How many scripts Redis has run (by hash, or by source the once;
+        a message's as a function)."""
         connection = redis_backend(node.server).commands.connection
         info = yield connection.execute_command("INFO", "commandstats")
         calls = 0
         for line in info.decode().splitlines():
-            if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+            if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:", "cmdstat_fcall:")):
                 stats = dict(part.split("=") for part in line.split(":")[1].split(","))
                 calls += int(stats["calls"]) - int(stats.get("failed_calls", 0))
         return calls

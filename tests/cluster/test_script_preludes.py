@@ -11,18 +11,22 @@ moderation, reactions and endings.
 
 from __future__ import annotations
 
+import json
 import re
 
 import redis
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from chatroom.backends.redis.prelude import (
     _ROOMS_ON_THEIR_OWN,
     _ROOMS_WITH_THE_REST,
+    Script,
     _prelude,
     _statements,
 )
 from chatroom.backends.redis.scripts import SAY
+from tests.cluster.redis_cluster import emptied_cluster_server
 from tests.cluster.support import RedisTestCase, every_script
 
 #: A top-level definition, found here apart from the prelude's own cut.
@@ -88,6 +92,58 @@ class ScriptsLoadTests(RedisTestCase):
         with redis.Redis(port=self.redis.port) as client:
             for script in every_script():
                 self.assertEqual(client.script_load(script.source), script.sha)
+
+    def test_every_library_loads_in_redis_and_keeps_the_calls_apart(self):
+        """The scripts called as Redis's functions load as libraries (what
+        Redis runs once, on loading, may not reach its standard libraries:
+        only functions are made there), and each call sees its own prefix
+        and operands, not an earlier call's: a message said with one
+        prefix, then another's, each goes to its own keys."""
+        libraries = [s for s in every_script() if s.library is not None]
+        self.assertIn(SAY, libraries)
+        self.assertIn(SAY.rooms_apart, libraries)
+        with redis.Redis(port=self.redis.port) as client:
+            for script in libraries:
+                loaded = client.execute_command(
+                    "FUNCTION", "LOAD", "REPLACE", script.library
+                )
+                self.assertEqual(loaded.decode(), script.function)
+            change = {
+                "subject": {"room": "r"},
+                "premises": [],
+                "ops": [{"kind": "Append", "event": '{"id":""}', "oldest": 0}],
+            }
+            operands = json.dumps({"change": change, "retention": 10})
+            for prefix in ("one:", "two:", "one:"):
+                client.hset(f"{prefix}room:r", "name", "r")
+                reply = client.execute_command(
+                    "FCALL", SAY.function, 1, f"{prefix}users", prefix, operands
+                )
+                self.assertEqual(reply[0], b"OK")
+            self.assertEqual(
+                client.lrange("one:history:r", 0, -1), [b'{"id":"1"}', b'{"id":"2"}']
+            )
+            self.assertEqual(client.lrange("two:history:r", 0, -1), [b'{"id":"1"}'])
+
+    @defer.inlineCallbacks
+    def test_a_function_with_rooms_apart_keeps_to_its_slot(self):
+        """On a Redis Cluster (of one server here), as a script with a
+        shebang, a function of the rooms-apart layout may touch its declared
+        slot alone; in the other layout, any key of its server."""
+        port = yield emptied_cluster_server()
+        body = "redis.call('SET', P .. 'users', 1)\nreturn redis.call('GET', KEYS[1])\n"
+        script = Script("slip", body, as_function=True)
+        operands = (1, "{chatroom/r}:room", "{chatroom}:", "{}")
+        with redis.Redis(port=port) as client:
+            for each in (script, script.rooms_apart):
+                client.execute_command("FUNCTION", "LOAD", "REPLACE", each.library)
+            self.assertIsNone(
+                client.execute_command("FCALL", script.function, *operands)
+            )
+            with self.assertRaises(redis.ResponseError) as refused:
+                client.execute_command("FCALL", script.rooms_apart.function, *operands)
+            self.assertIn("do not hash to the same slot", str(refused.exception))
+            client.execute_command("FUNCTION", "FLUSH")
 
     def test_a_script_carries_the_premises_of_its_changes_alone(self):
         """Every script that checks premises names the subjects (or the

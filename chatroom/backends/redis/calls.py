@@ -99,6 +99,39 @@ def slot_key(prefix: str, rooms_apart: bool, script: Script, operands: Operands)
     return f"{prefix}users"
 
 
+#: Redis's answers that it does not know a script yet (new, restarted
+#: without its data, or, for an ``EVALSHA``, a replica a failover
+#: promoted): the script is sent again by its text.
+UNKNOWN_SCRIPT = ("NOSCRIPT", "Function not found", "ERR Function not found")
+
+#: Redis's answers to an ``FCALL`` that it has no functions for this node:
+#: older than 7.0, or an ACL user for the chat without ``FCALL`` (txredisapi
+#: drops an ``ERR`` word). The script is sent by its text, and loaded as a
+#: library, which this Redis refuses too (:meth:`RedisCalls._without_functions`).
+NO_FUNCTIONS = ("unknown command", "ERR unknown command", "NOPERM")
+
+
+def unknown_script(problem: Exception, script: Script) -> bool:
+    """Whether ``problem``, the answer to ``script``'s first call, says
+    Redis does not know it, or (a function) cannot call it by name."""
+    if not isinstance(problem, txredisapi.ResponseError):
+        return False
+    text = str(problem)
+    by_name = script.function is not None and text.startswith(NO_FUNCTIONS)
+    return by_name or text.startswith(UNKNOWN_SCRIPT)
+
+
+def first_call(
+    script: Script, key: str, args: tuple[Any, ...], functions: bool = True
+) -> tuple[Any, ...]:
+    """How ``script`` is called first, on ``key``'s slot: by its function's
+    name (``FCALL``) if it is one and Redis takes ``functions``, else by
+    its SHA-1 (``EVALSHA``)."""
+    if functions and script.function is not None:
+        return ("FCALL", script.function, 1, key, *args)
+    return ("EVALSHA", script.sha, 1, key, *args)
+
+
 def key_done(reply: list[Any]) -> KeyDoneError:
     """A script's ``{'KEYED', line, target, id, held}`` (the prelude's
     ``key_done``): a keyed line's key was done already, as kept."""
@@ -228,6 +261,9 @@ class RedisCalls:
         #: The sessions this node released lately: their ``GONE`` is no
         #: harvest.
         self.released_here = ReleasedHere(clock, RELEASED_TIMEOUTS * timeout)
+        #: False once a Redis refused to load a script's library (older
+        #: than 7.0, say): each script goes by ``EVALSHA`` from then on.
+        self.functions = True
 
     async def eval(
         self,
@@ -245,9 +281,10 @@ class RedisCalls:
         ``link``: the link it goes on, the commands link if none.
         ``written``: told the link and connection it went on (for
         ``WAIT``: :mod:`.replicas`). The
-        script goes by its SHA1 (``EVALSHA``), and by its source only if
-        Redis does not know it yet (``NOSCRIPT``); both within one deadline
-        of :attr:`deadlines`.
+        script goes by its SHA1 (``EVALSHA``), or its function's name
+        (``FCALL``), and by its text only if Redis does not know it yet
+        (:func:`unknown_script`); both within one deadline of
+        :attr:`deadlines`.
         """
         link = link or self.commands
         connection = link.connection
@@ -258,7 +295,9 @@ class RedisCalls:
         full_args = script_arguments(self.prefix, operands)
         key = slot_key(self.prefix, self.rooms_apart, script, operands)
         started = time.perf_counter()
-        running = connection.execute_command("EVALSHA", script.sha, 1, key, *full_args)
+        running = connection.execute_command(
+            *first_call(script, key, full_args, self.functions)
+        )
         if written is not None:
             written.sent(link, connection)
         # Awaited here, not in a coroutine of its own: every resumption of
@@ -268,7 +307,7 @@ class RedisCalls:
             reply = await running
         except Exception as problem:
             reply = await self._unanswered(
-                link, watch, problem, script.name, script.source, (key,), full_args
+                link, watch, problem, script.name, script, key, full_args
             )
         finally:
             self.deadlines.done(watch)
@@ -307,31 +346,41 @@ class RedisCalls:
         watch: PendingCall,
         problem: Exception,
         what: str,
-        source: bytes | None = None,
-        keys: tuple[str, ...] = (),
+        script: Script | None = None,
+        key: str = "",
         args: tuple[Any, ...] = (),
     ) -> Any:
         """What a call (sent on ``link``, under ``watch``: one deadline of
         :attr:`deadlines`, more while Redis answers the calls before it,
         :mod:`~chatroom.redisclient.deadlines`) that failed with
         ``problem`` means: ``UNAVAILABLE`` if Redis is lost or silent for
-        the timeout (then the link is dropped). A script Redis does not
-        know (``NOSCRIPT``: it is new, restarted, or a replica a failover
-        promoted, since scripts are not replicated) is sent again by its
-        ``source`` on the same link, within the same deadline, and its
-        reply returned."""
+        the timeout (then the link is dropped). A ``script`` Redis does not
+        know (:func:`unknown_script`: it is new, restarted, or a replica a
+        failover promoted, since scripts are not replicated) is sent again
+        by its text on the same link, within the same deadline, and its
+        reply returned: a function's library loaded and called again, a
+        script's source by ``EVAL``."""
         try:
-            if (
-                source is None
-                or not isinstance(problem, txredisapi.ResponseError)
-                or not str(problem).startswith("NOSCRIPT")
-            ):
+            if script is None or not unknown_script(problem, script):
                 raise problem
             connection = link.connection
             if connection is None:
                 raise errors.unavailable() from None
+            if self.functions and script.library is not None:
+                watch.running = running = connection.execute_command(
+                    "FUNCTION", "LOAD", "REPLACE", script.library
+                )
+                try:
+                    await running
+                except txredisapi.ResponseError as refusal:
+                    self._without_functions(refusal)
+                else:
+                    watch.running = running = connection.execute_command(
+                        *first_call(script, key, args)
+                    )
+                    return await running
             watch.running = running = connection.execute_command(
-                "EVAL", source, len(keys), *keys, *args
+                "EVAL", script.source, 1, key, *args
             )
             return await running
         except defer.CancelledError:
@@ -353,6 +402,14 @@ class RedisCalls:
             )
             self._leave(link)
             raise errors.unavailable() from None
+
+    def _without_functions(self, refusal: txredisapi.ResponseError) -> None:
+        """Redis refused a library: every script by ``EVALSHA`` from now."""
+        self.log.warn(
+            "Redis refused a script's library ({refusal}): scripts go by EVALSHA",
+            refusal=str(refusal),
+        )
+        self.functions = False
 
     def _leave(self, link: RedisLink) -> None:
         """``link``'s Redis is not the chat's primary any more (a Redis

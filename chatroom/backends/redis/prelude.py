@@ -16,6 +16,10 @@ package: one file per script, named after it, which :class:`Script` reads
 when given no body; ``prelude.lua``; and a layout's keys of a room, one
 file each. ``make test`` lints every script as Redis runs it, composed, with
 ``luacheck`` (tests/backends/redis/test_lua_lint.py).
+
+A message's script runs as a Redis function (``FCALL``), the same text
+recast as a library Redis loads once (:func:`library_of`): the prelude's
+functions it uses are made then, not at each message.
 """
 
 from __future__ import annotations
@@ -227,6 +231,11 @@ def needed_prelude(
     premise the script's changes may rest on (None: any), whose branches
     alone its interpreter carries.
     """
+    return "".join(statement.text for statement in _needed(rooms, body, premises))
+
+
+def _needed(rooms: str, body: str, premises: frozenset[str] | None) -> list[_Statement]:
+    """The statements of :func:`needed_prelude`, in the prelude's order."""
     statements = _statements(rooms, premises)
     wanted = set(_code_words(body))
     taken: set[int] = set()
@@ -238,15 +247,67 @@ def needed_prelude(
                 taken.add(index)
                 wanted |= statement.uses
                 grew = True
-    return "".join(statements[index].text for index in sorted(taken))
+    return [statements[index] for index in sorted(taken)]
+
+
+#: A prelude statement that makes a function: made once, when Redis loads
+#: a script's library, not at each call.
+_FUNCTION = "local function "
+
+#: The name of a script's library and of its one function, after a
+#: library's text without it (:func:`library_of`).
+_NAME_HERE = "NAME_HERE"
+
+
+def library_of(
+    name: str, statements: list[_Statement], body: str, rooms_apart: bool
+) -> tuple[str, bytes]:
+    """A script as a Redis library (``FUNCTION LOAD``) of one function,
+    and that function's name, unique to its text (Redis's functions share
+    one namespace, each library's too).
+
+    Redis runs an ``EVALSHA``'s whole text at each call, so each function
+    of the prelude is made again per call (about 2 µs of a message's
+    ``SAY``: docs/performance.md); a library's functions are made once,
+    when it is loaded. The prelude's other statements (the prefix, the
+    operands, the names built from them, the constants and tables) still
+    run at each call, first in the function, in their order, each as the
+    assignment of a local of the library declared at its top: a call sees
+    its own, as under ``EVALSHA``, and no function keeps anything of an
+    earlier call. The body runs after them, unchanged.
+
+    A library is loaded without Redis's standard libraries in reach
+    (``string``, ``cjson``...): its top makes functions alone. Its flags
+    are those of the ``EVAL`` it replaces: a script with a shebang keeps to
+    one slot (rooms apart), one without may touch any key.
+    """
+    per_call = [s for s in statements if not s.text.startswith(_FUNCTION)]
+    made = "".join(s.text for s in statements if s.text.startswith(_FUNCTION))
+    names = ", ".join(sorted(n for s in per_call for n in s.defines))
+    flags = "" if rooms_apart else " flags = {'allow-cross-slot-keys'},\n"
+    keys = "KEYS" if "KEYS" in _code_words(body) else "_"
+    text = (
+        f"#!lua name={_NAME_HERE}\n"
+        + (f"local {names}\n" if names else "")
+        + made
+        + f"redis.register_function{{\n function_name = '{_NAME_HERE}',\n{flags}"
+        + f" callback = function({keys}, ARGV)\n"
+        + "".join(s.text.removeprefix("local ") for s in per_call)
+        + body
+        + "\nend}\n"
+    )
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    function = f"chatroom_{name.replace('-', '_')}_{digest}"
+    return function, text.replace(_NAME_HERE, function).encode()
 
 
 class Script:
     """One Lua script: the shared prelude plus its own body, and its SHA-1.
 
-    Nodes call scripts by hash (``EVALSHA``) and send the source only when
-    Redis does not know it yet (after a restart, say), so neither the source
-    nor its hash is recomputed per message.
+    Nodes call scripts by hash (``EVALSHA``), or a function by its name
+    (``FCALL``), and send the source or the library only when Redis does
+    not know it yet (after a restart, say), so neither the text nor its
+    name is recomputed per message.
     """
 
     def __init__(
@@ -258,6 +319,7 @@ class Script:
         room_at: str | None = None,
         subjects: tuple[type[Subject], ...] = (),
         premises: tuple[type[Premise], ...] = (),
+        as_function: bool = False,
     ) -> None:
         self.name = name
         #: Its own Lua: by default the file named after it (:func:`lua_file`).
@@ -281,9 +343,22 @@ class Script:
         # A script with a shebang may touch the keys of one slot alone:
         # Redis refuses the rest, on one server as on a cluster of several.
         shebang = "#!lua\n" if rooms is _ROOMS_ON_THEIR_OWN else ""
-        prelude = needed_prelude(rooms, self.body, read)
+        statements = _needed(rooms, self.body, read)
+        prelude = "".join(statement.text for statement in statements)
         self.source = (shebang + prelude + self.body).encode()
         self.sha = hashlib.sha1(self.source).hexdigest()
+        #: With ``as_function``: the script as a Redis function, called by
+        #: its name (``FCALL``) and loaded by its library's text (``FUNCTION
+        #: LOAD``) where Redis does not know it yet: its prelude's functions
+        #: are made once, not at each call (:func:`library_of`). For the
+        #: scripts of every message; None: by ``EVALSHA``.
+        self.as_function = as_function
+        self.function: str | None = None
+        self.library: bytes | None = None
+        if as_function:
+            self.function, self.library = library_of(
+                name, statements, self.body, rooms_apart=bool(shebang)
+            )
 
     @functools.cached_property
     def rooms_apart(self) -> Script:
@@ -299,4 +374,5 @@ class Script:
             room_at=self.room_at,
             subjects=self.subjects,
             premises=self.premises,
+            as_function=self.as_function,
         )

@@ -67,9 +67,11 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis.calls import (
     Operands,
     RedisCalls,
+    first_call,
     not_the_primary,
     script_arguments,
     slot_key,
+    unknown_script,
 )
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.model import errors
@@ -226,19 +228,32 @@ class RoutedCalls(RedisCalls):
         written: Written | None,
         watch: PendingCall,
     ) -> Any:
-        """``script`` by its SHA1 on ``slot``'s primary, by its source if
-        that primary does not know it yet (new, or a promoted replica),
-        under ``watch``."""
-        sha, source = script.sha, script.source
+        """``script`` by its SHA1 or its function's name on ``slot``'s
+        primary, by its text if that primary does not know it yet (new, or
+        a promoted replica), under ``watch``."""
         try:
             return await self.shards.execute(
-                slot, "EVALSHA", sha, 1, key, *args, written=written, also=watch
+                slot,
+                *first_call(script, key, args, self.functions),
+                written=written,
+                also=watch,
             )
         except txredisapi.ResponseError as refusal:
-            if not str(refusal).startswith("NOSCRIPT"):
+            if not unknown_script(refusal, script):
                 raise
+        if self.functions and script.library is not None:
+            try:
+                await self.shards.execute(
+                    slot, "FUNCTION", "LOAD", "REPLACE", script.library, also=watch
+                )
+            except txredisapi.ResponseError as refusal:
+                self._without_functions(refusal)
+            else:
+                return await self.shards.execute(
+                    slot, *first_call(script, key, args), written=written, also=watch
+                )
         return await self.shards.execute(
-            slot, "EVAL", source, 1, key, *args, written=written, also=watch
+            slot, "EVAL", script.source, 1, key, *args, written=written, also=watch
         )
 
     def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:

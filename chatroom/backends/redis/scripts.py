@@ -453,7 +453,7 @@ ROOM_NEWS = Script("room-news", room_at="room")
 #: before the ``Append``'s ``oldest`` go from the front, of every kind
 #: (``age_out`` in the prelude). Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
-SAY = Script("say", room_at="change", premises=(*SAID_ON, KeyUnused))
+SAY = Script("say", room_at="change", premises=(*SAID_ON, KeyUnused), as_function=True)
 
 #: Operands: room (a room's key, '' for the server's slot: a private
 #: message's), sender, key. What sender's transaction key did, if it is

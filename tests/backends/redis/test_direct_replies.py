@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.life_scripts import ATTACH
+from chatroom.backends.redis.scripts import SAY
 from chatroom.core.model.errors import ChatError
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink
@@ -123,6 +124,56 @@ class DirectRepliesTests(DeadlinesCase):
         self.assertIn(ATTACH.source, again)
         self.connection.dataReceived(b"$2\r\nOK\r\n")
         self.assertEqual(self.successResultOf(calling), b"OK")
+
+    def say(self) -> defer.Deferred[object]:
+        operands = {"change": None, "user": "u", "token": "t", "retention": 1}
+        return defer.ensureDeferred(self.calls.eval(SAY, operands))
+
+    def test_a_message_goes_by_its_function_loaded_where_redis_lacks_it(
+        self,
+    ) -> None:
+        """A message's script is a Redis function (``FCALL``); a Redis
+        without it (new, or restarted without its data) is given its
+        library (``FUNCTION LOAD``), and the function is called again."""
+        assert SAY.function is not None and SAY.library is not None
+        calling = self.say()
+        first = self.sent()
+        self.assertTrue(first.startswith(b"*6\r\n$5\r\nFCALL\r\n"))
+        self.assertIn(SAY.function.encode(), first)
+        self.connection.dataReceived(b"-ERR Function not found\r\n")
+        load = self.sent()
+        self.assertTrue(load.startswith(b"*4\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"))
+        self.assertIn(SAY.library, load)
+        self.connection.dataReceived(
+            f"${len(SAY.function)}\r\n{SAY.function}\r\n".encode()
+        )
+        self.assertEqual(self.sent(), first)
+        self.connection.dataReceived(b"$2\r\nOK\r\n")
+        self.assertEqual(self.successResultOf(calling), b"OK")
+
+    def test_a_redis_without_functions_is_sent_scripts(self) -> None:
+        """A Redis older than 7.0 knows neither ``FCALL`` nor ``FUNCTION``,
+        and an ACL user for the chat may have neither: the message goes by
+        its source (``EVAL``), and the node's scripts by ``EVALSHA`` from
+        then on."""
+        for fcall, load in (
+            (b"-ERR unknown command 'FCALL'", b"-ERR unknown command 'FUNCTION'"),
+            (b"-NOPERM no 'fcall'", b"-NOPERM no 'function|load'"),
+        ):
+            self.calls.functions = True
+            calling = self.say()
+            self.assertIn(b"FCALL", self.sent())
+            self.connection.dataReceived(fcall + b"\r\n")
+            self.assertIn(b"FUNCTION", self.sent())
+            self.connection.dataReceived(load + b"\r\n")
+            again = self.sent()
+            self.assertTrue(again.startswith(b"*6\r\n$4\r\nEVAL\r\n"))
+            self.assertIn(SAY.source, again)
+            self.connection.dataReceived(b"$2\r\nOK\r\n")
+            self.assertEqual(self.successResultOf(calling), b"OK")
+            self.say()
+            self.assertTrue(self.sent().startswith(b"*6\r\n$7\r\nEVALSHA\r\n"))
+            self.connection.dataReceived(b"$2\r\nOK\r\n")
 
     def test_a_script_resent_by_its_source_keeps_its_deadline(self) -> None:
         """The ``EVAL`` after ``NOSCRIPT`` is watched by the script's own

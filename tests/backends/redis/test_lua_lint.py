@@ -61,17 +61,60 @@ def whence(script: Script, line: int) -> str:
     return "the prelude"
 
 
+def file_name(script: Script) -> str:
+    """The name a script's text is checked under: its name and layout."""
+    return f"{script.name}.{'apart' if rooms_apart(script) else 'rest'}"
+
+
+def whence_in_library(script: Script, line: int) -> str:
+    """Where line ``line`` of ``script``'s library (:attr:`Script.library`)
+    is written: a line of its body's file, of one of the prelude's
+    statements (made once, or run at each call), or of the library's own
+    lines around them."""
+    assert script.library is not None
+    library = script.library.decode()
+    at = sum(len(text) for text in library.splitlines(keepends=True)[: line - 1])
+    body = library.index(script.body)
+    if body <= at < body + len(script.body):
+        return f"lua/{script.name}.lua:{library.count(chr(10), body, at) + 1}"
+    layout = (
+        prelude._ROOMS_ON_THEIR_OWN
+        if rooms_apart(script)
+        else prelude._ROOMS_WITH_THE_REST
+    )
+    for statement in prelude._statements(layout):
+        for text in (statement.text, statement.text.removeprefix("local ")):
+            start = library.find(text)
+            if start != -1 and start <= at < start + len(text):
+                names = ", ".join(sorted(statement.defines))
+                within = library.count("\n", start, at) + 1
+                return f"the prelude's {names}, its line {within}"
+    return f"its library's own line {line}"
+
+
 def lint(scripts: list[Script]) -> list[str]:
-    """luacheck's warnings on the scripts' composed sources, each with the
-    script, its layout and where the line is written."""
+    """luacheck's warnings on the scripts' composed sources (and libraries,
+    of those called as Redis's functions), each with the script, its layout
+    and where the line is written."""
     assert LUACHECK is not None
-    named = {
-        f"{script.name}.{'apart' if rooms_apart(script) else 'rest'}.lua": script
+
+    def where(file: str, line: int) -> str:
+        if file in libraries:
+            return whence_in_library(libraries[file], line)
+        return whence(named[file], line)
+
+    named = {f"{file_name(script)}.lua": script for script in scripts}
+    libraries = {
+        f"{file_name(script)}.function.lua": script
         for script in scripts
+        if script.library is not None
     }
     with tempfile.TemporaryDirectory() as folder:
         for name, script in named.items():
             (Path(folder) / name).write_bytes(script.source)
+        for name, script in libraries.items():
+            assert script.library is not None
+            (Path(folder) / name).write_bytes(script.library)
         run = subprocess.run(
             [
                 LUACHECK,
@@ -82,6 +125,7 @@ def lint(scripts: list[Script]) -> list[str]:
                 "--codes",
                 "--no-color",
                 *sorted(named),
+                *sorted(libraries),
             ],
             cwd=folder,
             capture_output=True,
@@ -89,7 +133,7 @@ def lint(scripts: list[Script]) -> list[str]:
             check=False,
         )
     found = [
-        f"{match['file']} ({whence(named[match['file']], int(match['line']))}):"
+        f"{match['file']} ({where(match['file'], int(match['line']))}):"
         f" {match['warning']}"
         for match in WARNING.finditer(run.stdout)
     ]
@@ -135,6 +179,17 @@ class LuaLintTests(unittest.TestCase):
             self.assertIn("lua/slip.lua:4", told)
             self.assertIn("the prelude's room_key, its line 1", told)
             self.assertIn("unused function 'room_key'", told)
+
+    def test_a_slip_in_a_library_is_told_against_its_file(self) -> None:
+        """A script called as a Redis function is checked as its library
+        too: a slip in its body is told on its line of the body's file."""
+        body = "redis.cal('GET', P)\nreturn room_key('r')\n"
+        script = Script("slip", body, as_function=True)
+        warnings = [w for w in lint([script]) if ".function.lua" in w]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn(
+            "(lua/slip.lua:1): (W143) accessing undefined field 'cal'", warnings[0]
+        )
 
 
 class LintCoverageTests(unittest.TestCase):
