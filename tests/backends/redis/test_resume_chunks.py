@@ -48,7 +48,7 @@ class AnsweredCalls:
         return script, args
 
 
-HEAD = {"node": "n1", "ttl": 15000}
+HEAD = {"node": "n1", "ttl": 15000, "now": 0}
 
 
 def held(users: int, rooms: int) -> Held:
