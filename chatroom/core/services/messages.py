@@ -215,7 +215,9 @@ class MessageService:
         txn = transactions.asked(key, "action" if action else "message", room, text)
         assert txn is not None
         try:
-            done = await self._append(member, session, room, text, tags, action, txn=txn)
+            done = await self._append(
+                member, session, room, text, tags, action, txn=txn
+            )
         except ChatError as refusal:
             read = self.messages.key_record
             return await transactions.refused(read, txn, session, room, refusal)
