@@ -175,6 +175,13 @@ class Backend(Protocol):
         """False while shared state is out of reach."""
         ...
 
+    def when_available(self) -> Deferred[None]:
+        """Fires once shared state is first in reach: at once in one
+        process; a cluster node once it is in the cluster (what reads the
+        store as the node starts waits for it, rather than being refused
+        ``UNAVAILABLE`` and trying again later)."""
+        ...
+
     async def caught_up(self) -> None:
         """Returns once this process has handed its members every event
         the store published before the call (at once in one process; a

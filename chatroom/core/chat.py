@@ -201,9 +201,10 @@ class ChatCore(Generic[B]):
 
     def stop(self) -> None:
         """The node stops: its standing members are handed over to the
-        other nodes before they are let go (at once in one process, where
-        there are none), and the back-end stops once they are, so that
-        their releases are the ordinary ones; the rest stops now."""
+        other nodes (at once in one process, where there are none); then
+        the back-end stops, and they are let go as its connections are at
+        shutdown, so their rooms stay for the restart; the rest stops
+        now."""
         self.standing.stop()
         self.handing_over = Deferred.fromCoroutine(
             self.standing.hand_over(self.backend.bus.stand_elsewhere, self._elsewhere)
@@ -211,11 +212,15 @@ class ChatCore(Generic[B]):
         self.handing_over.addErrback(
             lambda failure: log.failure("handing over", failure)
         )
-        self.handing_over.addCallback(lambda _: self.backend.stop())
+        self.handing_over.addCallback(self._handed_over)
         self.notifications.stop()
         self.missed_mail.stop()
         self.retention.stop()
         self.bans.stop()
+
+    def _handed_over(self, _: object) -> None:
+        self.backend.stop()
+        self.standing.let_all_go()
 
     def reconfigure(self, config: ServerConfig) -> None:
         """Who is an admin is asked of the configuration at each command

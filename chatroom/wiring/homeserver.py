@@ -14,6 +14,7 @@ sends the bridge back to pinging.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 from urllib.parse import quote
@@ -151,17 +152,41 @@ class AgentHomeserver:
 
 class BridgeService(Service):
     """The bridge's pings and sends run while the server does; its
-    connections to the homeserver close when it stops."""
+    connections to the homeserver close when it stops.
 
-    def __init__(self, bridge: MatrixBridge, homeserver: AgentHomeserver) -> None:
+    The bridge starts once the store is in reach (``store_ready``: at once
+    in one process, a cluster node once it is in the cluster): the Matrix
+    users it seats again from the store are back in their rooms as soon
+    as the node serves, not one retry (:data:`~chatroom.core.bridging.
+    appservice.PING_EVERY`) later, so a person who joins right after a
+    restart finds them in ``NAMES``; and its first ping, which makes the
+    homeserver push what it held, comes when those pushes can be taken.
+    """
+
+    def __init__(
+        self,
+        bridge: MatrixBridge,
+        homeserver: AgentHomeserver,
+        store_ready: Callable[[], Deferred[None]],
+    ) -> None:
         self.bridge = bridge
         self.homeserver = homeserver
+        self.store_ready = store_ready
+        #: Whether the bridge was started (and so is stopped with the service).
+        self.bridging = False
 
     def startService(self) -> None:
         super().startService()
-        self.bridge.start()
+        self.store_ready().addCallback(self._store_in_reach)
+
+    def _store_in_reach(self, _: object) -> None:
+        if self.running and not self.bridging:
+            self.bridging = True
+            self.bridge.start()
 
     def stopService(self) -> Deferred[None] | None:
-        self.bridge.stop()
+        if self.bridging:
+            self.bridging = False
+            self.bridge.stop()
         super().stopService()
         return self.homeserver.close()

@@ -847,7 +847,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
-    bridge = homeserver = None
+    bridge = homeserver = store_ready = None
     if config.matrix is not None:  # the Matrix bridge's modules: loaded with it
         from chatroom.wiring.composition import compose_bridge
         from chatroom.wiring.homeserver import AgentHomeserver
@@ -856,6 +856,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         assert isinstance(registry, ChatCore)  # not yet metered
         node = config["node-id"] or "local"
         bridge = compose_bridge(config.matrix, registry, homeserver, node)
+        store_ready = registry.backend.when_available
     if endpoints["http"]:  # /metrics is served: time what commands ask
         from chatroom.core.metered import metered
 
@@ -940,7 +941,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         from chatroom.wiring.homeserver import BridgeService
 
         assert homeserver is not None
-        BridgeService(bridge, homeserver).setServiceParent(service)
+        assert store_ready is not None  # the bridge starts once it is in reach
+        BridgeService(bridge, homeserver, store_ready).setServiceParent(service)
     return service
 
 

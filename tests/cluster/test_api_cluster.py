@@ -4,8 +4,9 @@ two, it is a member at node one (``JOIN`` there, ``/who`` lists it with no
 connection anywhere), its post through node two is seen
 at node one with its id, the same ``txn`` posted again through node one
 answers that id and time and says nothing, and node one's event stream
-gets what is said at node two. Its flood limits are counted over both
-nodes: through two it has the rate it has through one.
+gets what is said at node two. Its flood limits are counted on each node
+("per bot, on each node"): each node holds it to ``--burst`` and
+``--rate`` of its own.
 
 The API resource is each node's own (as its ``--http`` door serves it),
 driven with twisted.web's ``DummyRequest`` over the nodes' real reactor.
@@ -164,6 +165,49 @@ class APIOnTwoNodes(ClusterTestCase):
         self.assertTrue(said.endswith(" back"), (said, posted))
 
     @defer.inlineCallbacks
+    def test_a_room_only_the_bot_holds_outlives_every_node(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """tea, made by alice, is left to the bot alone; then every node
+        stops (node one first, handing the bot to node two, then node
+        two). A node started again on what Redis keeps has tea, the bot
+        in it and its history: a room with a standing member is not
+        empty, so no stop removes it."""
+        one, two = yield self.start_nodes(2)
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        alice = yield self.client(one, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED tea ")
+        yield answered(api_of(two), token, "POST", "rooms/tea/join")
+        yield alice.expect_line("JOIN tea robot")
+        yield answered(
+            api_of(two), token, "POST", "rooms/tea/messages", {"text": "kept"}
+        )
+        yield alice.expect(lambda line: line.startswith("MSG tea robot "))
+        alice.say("/quit")
+        yield alice.expect_line("BYE")
+        for node in (one, two):
+            yield node.stopService()
+            self.nodes.remove(node)
+
+        again = yield self.node(node_id="again")
+        standing = again.server.registry.standing
+
+        def stands() -> defer.Deferred[bool]:
+            return defer.succeed(standing.find("robot") is not None)
+
+        yield until(stands, 20, "robot stands again")
+        bob = yield self.client(again, "bob")
+        bob.say("/join tea")
+        members = yield bob.expect_line("MEMBERS tea")
+        self.assertIn("robot", members.split())
+        kept = yield bob.expect(lambda line: line.startswith("HISTORY tea robot "))
+        self.assertTrue(kept.endswith(" kept"), kept)
+
+    @defer.inlineCallbacks
     def test_a_leave_through_one_node_is_seen_at_the_other(
         self,
     ) -> Generator[Any, Any, None]:
@@ -241,13 +285,14 @@ class RateLimitedOnTwoNodes(ClusterTestCase):
     timeout = 60
 
     @defer.inlineCallbacks
-    def test_a_bots_requests_through_both_nodes_count_together(
+    def test_each_node_counts_a_bots_requests_of_its_own(
         self,
     ) -> Generator[Any, Any, None]:
         """``--rate 1 --burst 5``: a bot's quick requests, alternating
-        between the two nodes, are five in any five seconds in all (not
-        five a node): the sixth and those after are ``429`` at either
-        node, with ``Retry-After``."""
+        between the two nodes, are five in any five seconds at each node
+        ("per bot, on each node"): the first ten are answered, five at
+        each, and the eleventh and twelfth, one at each node, are ``429``
+        with ``Retry-After``."""
         one, two = yield self.start_nodes(2, "--rate", "1", "--burst", "5")
         made = defer.Deferred.fromCoroutine(
             one.server.registry.accounts.bots.add("robot")
@@ -255,17 +300,18 @@ class RateLimitedOnTwoNodes(ClusterTestCase):
         _, token = yield made
         apis = [api_of(one), api_of(two)]
         answers = []
-        for n in range(10):
+        for n in range(12):
             call = request(apis[n % 2], token, "GET", "me")
             yield until(finished(call), 10, f"request {n}")
             answers.append(call)
         # DummyRequest leaves a code never set (an answer's 200) as None.
         codes = [call.responseCode or 200 for call in answers]
-        self.assertEqual(codes, [200] * 5 + [429] * 5)
-        refused = answers[-1]
-        self.assertEqual(json.loads(b"".join(refused.written))["error"], "RATE_LIMITED")
-        [wait] = refused.responseHeaders.getRawHeaders(b"retry-after", [])
-        self.assertTrue(1 <= int(wait) <= 5, wait)
+        self.assertEqual(codes, [200] * 10 + [429] * 2)
+        for refused in answers[-2:]:
+            answer = json.loads(b"".join(refused.written))
+            self.assertEqual(answer["error"], "RATE_LIMITED")
+            [wait] = refused.responseHeaders.getRawHeaders(b"retry-after", [])
+            self.assertTrue(1 <= int(wait) <= 5, wait)
 
 
 class RefusalsOnTwoNodes(test_rest_api.RestRefusalTests):

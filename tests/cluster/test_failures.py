@@ -6,9 +6,12 @@ Redis is killed and restarted empty, under live traffic.
 
 from __future__ import annotations
 
-from twisted.internet import defer, reactor, task
+from functools import partial
+
+from twisted.internet import defer, reactor, task, utils
 
 from chatroom.wire.lines import parse_event
+from tests.cluster.redis_cluster import REDIS_CLI
 from tests.cluster.support import ClusterTestCase
 from tests.support import connect_client, redis_backend, until
 
@@ -214,7 +217,19 @@ class MissedEventsTests(ClusterTestCase):
         )
 
 
-class KeptRoomsTests(ClusterTestCase):
+class ListingCase(ClusterTestCase):
+    @defer.inlineCallbacks
+    def room_names(self, client):
+        """The room names of a fresh ``/list`` reply to ``client``."""
+        client.say("/list")
+        count = int((yield client.expect_line("ROOMS ")).split()[1])
+        names = []
+        for _ in range(count):
+            names.append((yield client.expect_line("ROOM ")).split()[1])
+        return names
+
+
+class KeptRoomsTests(ListingCase):
     """Rooms emptied by a node's shutdown wait ``--grace`` for their members."""
 
     node_options = ("--rate", "0", "--node-ttl", "1.5", "--grace", "2")
@@ -297,11 +312,65 @@ class KeptRoomsTests(ClusterTestCase):
         yield until(dropped, 10, "the stale entry dropped")
         self.assertIn("tea", (yield self.room_names(bob)))
 
+
+class ComebackTests(ListingCase):
+    """A cluster every node of which stopped gives the rooms left waiting
+    ``--grace`` from when it comes back, as a single server gives the
+    rooms it restores at start."""
+
+    node_options = ("--rate", "0", "--node-ttl", "1.5", "--grace", "6")
+
     @defer.inlineCallbacks
-    def room_names(self, client):
-        client.say("/list")
-        count = int((yield client.expect_line("ROOMS ")).split()[1])
-        names = []
-        for _ in range(count):
-            names.append((yield client.expect_line("ROOM ")).split()[1])
-        return names
+    def test_rooms_whose_wait_ran_out_while_no_node_ran_wait_again(self):
+        """Its only node stops, and the waits of tea and cake run out
+        before a node starts again (their deadlines set in the past, as a
+        stop longer than the grace leaves them). Started again, the node
+        keeps both, while cup, whose wait runs out after the comeback,
+        goes at the next heartbeat: bob rejoins tea, with its history;
+        cake, rejoined by nobody, goes once the grace counted from the
+        comeback is over."""
+        (one,) = yield self.start_nodes(1)
+        alice = yield self.client(one, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED tea ")
+        alice.say("hello")
+        yield alice.expect_line("MSG tea alice ")
+        for name, room in (("carol", "cake"), ("dave", "cup")):
+            creator = yield self.client(one, name)
+            creator.say(f"/create {room}")
+            yield creator.expect_line(f"JOINED {room} ")
+        yield one.stopService()
+        self.nodes.remove(one)
+        for room in ("tea", "cake"):  # their waits ran out while none ran
+            yield self.redis_cli("ZADD", "chatroom:keeping", "1", room)
+            yield self.redis_cli("HSET", f"chatroom:room:{room}", "keep_until", "1")
+
+        again = yield self.node(node_id="again")
+        # after the comeback (which may be this very millisecond)
+        now = str(int(reactor.seconds() * 1000) + 1)
+        yield self.redis_cli("ZADD", "chatroom:keeping", now, "cup")
+        yield self.redis_cli("HSET", "chatroom:room:cup", "keep_until", now)
+        bob = yield self.client(again, "bob")
+
+        @defer.inlineCallbacks
+        def gone(room):
+            return room not in (yield self.room_names(bob))
+
+        yield until(partial(gone, "cup"), 20, "cup gone at a heartbeat")
+        self.assertEqual(
+            sorted((yield self.room_names(bob))), ["cake", "general", "tea"]
+        )
+        bob.say("/join tea")
+        yield bob.expect_line("MEMBERS tea bob")
+        history = yield bob.expect_line("HISTORY ")
+        self.assertTrue(history.startswith("HISTORY tea alice "), history)
+        self.assertTrue(history.endswith(" hello"), history)
+        yield until(partial(gone, "cake"), 20, "cake gone once the grace is over")
+        self.assertIn("tea", (yield self.room_names(bob)))
+
+    def redis_cli(self, *command: str) -> defer.Deferred[None]:
+        """``command`` run by ``redis-cli`` on the cluster's Redis, while
+        no node runs."""
+        assert REDIS_CLI is not None, "redis-cli comes with redis-server"
+        done = utils.getProcessValue(REDIS_CLI, ("-u", self.redis_url, *command))
+        return done.addCallback(self.assertEqual, 0)

@@ -6,7 +6,7 @@ nodes once."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -340,8 +340,9 @@ class MatrixClusterTests(ClusterTestCase):
         self,
     ) -> Generator[Any, Any, None]:
         """With ``--max-devices 1``, mxdan (in general through node A) is
-        seated by nodes B and C as well (C started after his join), since
-        standing in a room is none of his devices; node A stops, and bob,
+        seated by node C as well (started after his join, it seats whom its
+        store lists), since standing in a room is none of his devices; node
+        A stops, node B (started before his join) seats him too, and bob,
         on B, hears no PART, QUIT or JOIN of him."""
         one_device = ("--max-devices", "1")
         node_a = yield self.node(*self.bridge(self.http_a), *one_device)
@@ -349,18 +350,22 @@ class MatrixClusterTests(ClusterTestCase):
         bob, _, _, joined = yield self.bob_and_mxdan(node_b)
         node_c = yield self.node(*self.bridge(free_port()), *one_device)
 
-        def seated() -> defer.Deferred[bool]:
-            seats = [
-                node.server.registry.standing.find("mxdan:localhost")
-                for node in (node_b, node_c)
-            ]
-            return defer.succeed(
-                all(seat is not None and "general" in seat.rooms for seat in seats)
-            )
+        def seated(*nodes: Any) -> Callable[[], defer.Deferred[bool]]:
+            def on_each() -> defer.Deferred[bool]:
+                seats = [
+                    node.server.registry.standing.find("mxdan:localhost")
+                    for node in nodes
+                ]
+                return defer.succeed(
+                    all(seat is not None and "general" in seat.rooms for seat in seats)
+                )
 
-        yield until(seated, 30, "nodes B and C seat mxdan")
+            return on_each
+
+        yield until(seated(node_a, node_c), 30, "nodes A and C seat mxdan")
         yield node_a.stopService()
         self.nodes.remove(node_a)
+        yield until(seated(node_b, node_c), 30, "nodes B and C seat mxdan")
         bob.say("/who general")
         listed = yield bob.expect_line("MEMBERS general")
         self.assertIn("mxdan:localhost", listed.split())

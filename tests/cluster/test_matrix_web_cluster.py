@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-import pytest
-
 from tests.client.tmux import wait_for
 from tests.integration import test_matrix_web
 from tests.integration.two_nodes import serving, start_two_nodes
@@ -39,16 +37,3 @@ class MatrixWebOnTwoNodesTests(test_matrix_web.MatrixWebTests):
         for node in nodes:
             node.wait_started()
             wait_for("the node to serve", partial(serving, node.url))
-
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "a product fault this test found: on two nodes, stopping every "
-            "node loses tea (a room wes made, mxbob then its only member) "
-            "with its history, and mxbob's words said meanwhile reach no "
-            "room (bridged.md 6: a room with bridged members is not empty, "
-            "so it is not removed; 7: nothing lost across a restart)"
-        ),
-    )
-    def test_a_conversation_from_the_page_across_restarts(self) -> None:
-        super().test_a_conversation_from_the_page_across_restarts()

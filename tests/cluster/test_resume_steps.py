@@ -43,6 +43,7 @@ class HalfDoneResume(ContractBase):
         index's), with the arguments the node's resume sends."""
         backend = redis_backend(self.server)
         head = {"node": backend.node.id, "ttl": int(backend.cluster.node_ttl * 1000)}
+        head["now"] = int(backend.clock.seconds() * 1000)
         running = backend.node.resume_steps.server_steps(head, backend.held())
         return defer.Deferred.fromCoroutine(running)
 

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
@@ -406,6 +406,9 @@ class LocalBackend:
         self.store.save_room(room.record())
 
     # -- life -------------------------------------------------------------------
+
+    def when_available(self) -> Deferred[None]:
+        return succeed(None)
 
     async def caught_up(self) -> None:
         """One process hands out its events as they happen: nothing to wait."""

@@ -298,6 +298,7 @@ class ClusterNode:
         if self.config.search_db:  # the index hears of everything from now on
             await self.calls.eval(node_scripts.SEARCH_ON, NONE, always=True)
         head = {"node": self.id, "ttl": int(self.config.node_ttl * 1000)}
+        head["now"] = self._ms(self.clock.seconds())
         resumed = await self.resume_steps.run(head, self.holdings.held())
         failed, rows, stale, places, named = resumed
         self.holdings.resumed(failed, rows)
@@ -348,6 +349,7 @@ class ClusterNode:
         now = self.clock.seconds()
         beat = {"node": self.id, "ttl": self._ms(self.config.node_ttl)}
         beat.update(now=self._ms(now), chunk=node_scripts.HARVEST_CHUNK)
+        beat["grace"] = self._ms(self.config.grace)
         fresh, expired, due, stalled = await self.calls.eval(
             node_scripts.HEARTBEAT, beat, link=self.calls.heartbeat
         )

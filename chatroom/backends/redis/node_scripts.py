@@ -10,28 +10,25 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: Operands: node, ttl (ms), now (ms), chunk (its size). Renews this
-#: node's heartbeat (and drops its stall mark, ``P stalled:n``:
-#: :mod:`.liveness`); the sessions of this node that others ended move to
-#: the older generation (and those already there are forgotten): a node
-#: that beats is in touch and has had their ``EndSession`` orders.
-#: Returns 1 if this node was not registered (it was harvested, or Redis
-#: lost its data), the nodes whose
-#: heartbeat has expired (for the node to judge, :mod:`.liveness`, and
-#: harvest if gone, ``HARVEST``), the
-#: rooms whose wait for their members is over (``keep_until``: for the
-#: node to decide on, ``chatroom.core.rooms.membership.succession``), from the
-#: server's index of waiting rooms (``P keeping``, room → its
-#: ``keep_until``), so a beat reads the server's slot alone and does not
-#: grow with the rooms, and 1 if another node had found this one stalled
-#: (the mark it dropped). A store from before the index (no ``P
-#: keeping-indexed``; ``EPOCH`` marks a new one) is indexed once, by the
-#: first beat that finds it so. A store from before the nodes' indexes of
-#: their sessions (no ``P sessions-indexed``) has them made a chunk of
-#: users per beat (``HSCAN`` of ``P users``, its cursor kept in ``P
-#: sessions-indexing`` for the next beat, whichever node's), so that no
-#: beat grows with the chat; until the scan is over, no harvest forgets a
-#: node (``HARVESTED``).
+#: Operands: node, ttl (ms), now (ms), chunk (its size), grace (ms). Renews this node's
+#: heartbeat (and drops its stall mark, ``P stalled:n``: :mod:`.liveness`); the sessions
+#: of this node that others ended move to the older generation (and those already there
+#: are forgotten): a node that beats is in touch and has had their ``EndSession``
+#: orders. Returns 1 if this node was not registered (it was harvested, or Redis lost
+#: its data), the nodes whose heartbeat has expired (for the node to judge,
+#: :mod:`.liveness`, and harvest if gone, ``HARVEST``), the rooms whose wait for their
+#: members is over (``keep_until``, or, for one whose wait ran out before the cluster
+#: came back, ``grace`` ms after that, ``P back``: for the node to decide on,
+#: ``chatroom.core.rooms.membership.succession``), from the server's index of waiting
+#: rooms (``P keeping``, room → its ``keep_until``), so a beat reads the server's slot
+#: alone and does not grow with the rooms, and 1 if another node had found this one
+#: stalled (the mark it dropped). A store from before the index (no ``P keeping-
+#: indexed``; ``EPOCH`` marks a new one) is indexed once, by the first beat that finds
+#: it so. A store from before the nodes' indexes of their sessions (no ``P sessions-
+#: indexed``) has them made a chunk of users per beat (``HSCAN`` of ``P users``, its
+#: cursor kept in ``P sessions-indexing`` for the next beat, whichever node's), so that
+#: no beat grows with the chat; until the scan is over, no harvest forgets a node
+#: (``HARVESTED``).
 HEARTBEAT = Script("heartbeat")
 
 #: Operands: due (ms), rooms (keys). The rooms that were due by then but
@@ -70,12 +67,15 @@ HARVEST_CHUNK = 256
 #: beat resumes it) or another node holds the lease.
 HARVEST = Script("harvest")
 
-#: Operands: node. A harvest's last step, once its users' ends are done:
-#: the node is no longer registered, nor its counts (``P census``), nor
-#: its bots' event streams (``P node-streams:n``: :mod:`.streams`), nor
-#: its lease or stall mark, and answers 1; 0, and nothing changed, while its index
-#: still lists sessions. A harvest cut short leaves the node registered
-#: and its heartbeat gone, so the next node's beat harvests it again.
+#: Operands: node, own. A harvest's last step, once its users' ends are
+#: done: the node is no longer registered, nor its counts (``P census``),
+#: nor its bots' event streams (``P node-streams:n``: :mod:`.streams`),
+#: nor its lease or stall mark, and answers 1; 0, and nothing changed,
+#: while its index still lists sessions. A harvest cut short leaves the
+#: node registered and its heartbeat gone, so the next node's beat
+#: harvests it again; a node leaving on purpose (``own``) drops its
+#: heartbeat at once, so that the others (and a node coming back to a
+#: stopped cluster, ``RESUME_END``) know it gone.
 HARVESTED = Script("harvested")
 
 #: The most users one ``RESUME`` call re-claims (and the most rooms it
@@ -132,10 +132,13 @@ RESUME = Script("resume")
 #: end), the page (conn, u, ...), the stale sessions and the copies.
 RESUME_INDEX = Script("resume-index")
 
-#: Operands: node. A resume's last server step, once ``RESUME`` has
-#: answered every user: the node's lists of its sessions that others
+#: Operands: node, now (ms). A resume's last server step, once ``RESUME``
+#: has answered every user: the node's lists of its sessions that others
 #: ended while it was out of touch go (the ends told after them reach it
 #: on its channel, which it listens to before the resume's first step).
+#: Where no other node is alive, the cluster comes back: ``P back`` is
+#: now, and the rooms whose wait ran out before it wait ``--grace`` more
+#: (``HEARTBEAT``).
 RESUME_END = Script("resume-end")
 
 #: Operands: room, row (the room's: key, name, permanent 0/1, capacity,

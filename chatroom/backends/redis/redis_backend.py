@@ -512,7 +512,7 @@ class RedisBackend:
             if int(reply[4]) < node_scripts.HARVEST_CHUNK:
                 break  # that was the index's last chunk
         forgotten = await self.calls.eval(
-            node_scripts.HARVESTED, {"node": node}, always=own
+            node_scripts.HARVESTED, {"node": node, "own": own}, always=own
         )
         return bool(int(forgotten))
 

@@ -202,7 +202,8 @@ class ResumeSteps:
             made += reply[4]
         node = str(head["node"])
         stale = await self._index(node, held.users, failed, copies)
-        await self.calls.eval(node_scripts.RESUME_END, {"node": node}, always=True)
+        end = {"node": node, "now": head["now"]}
+        await self.calls.eval(node_scripts.RESUME_END, end, always=True)
         steps = [
             {
                 "room": room.key,

@@ -26,8 +26,13 @@ its node goes (it runs out after :data:`LEASE_SECONDS`).
 
 The queue is the room's history, so it is subject to ``--retention``:
 events trimmed before their turn (the homeserver away while more than
-``--retention`` events were said) never reach Matrix, and the log says how
-many (:meth:`Sender._passed_over`).
+``--retention`` events were said, or longer than ``--retention-age``)
+never reach Matrix, and the log warns how many
+(:meth:`Sender._passed_over`). That is a decision: retention is the
+operator's word on what the server keeps, and what it has deleted is in no
+``/history`` and is sent nowhere afterwards; holding the trim back for
+the bridge would keep, past that word, whatever a homeserver away for
+days left unsent.
 
 What a message from Matrix made (its ``bridged`` tag) is not sent back;
 what the homeserver refuses for good (4xx) is logged and passed over, so a
@@ -196,10 +201,11 @@ class Sender:
         """Events between the one sent before (``sent``) and this one
         (``now``) that were no longer kept when their turn came: trimmed
         by ``--retention`` (or ``--retention-age``) while the homeserver
-        was away, or deleted first. They never reach Matrix; the log says
-        how many."""
+        was away, or deleted first. They never reach Matrix; the log warns
+        how many (retention is the operator's word on what is kept, and a
+        message it deleted is sent nowhere afterwards)."""
         if now - sent > 1:
-            self.log.info(
+            self.log.warn(
                 "{count} events of {room} were gone from its history before "
                 "they could be sent to Matrix (trimmed by --retention, or "
                 "deleted): {first} to {last}",
@@ -262,7 +268,7 @@ class Sender:
             if status == 200:
                 self.joined.add((room_id, puppet))
             else:
-                self.log.warn(
+                self.log.info(
                     "{puppet} could not join {room}: {status} {answer}",
                     puppet=puppet,
                     room=room_id,
@@ -292,7 +298,7 @@ class Sender:
         status, answer = await self._call("PUT", path, content, sender)
         sent = answer.get("event_id")
         if status != 200 or not isinstance(sent, str):
-            self.log.warn(
+            self.log.info(
                 "the homeserver refused {kind} {room} {id}: {status} {answer}",
                 kind=kind,
                 room=room,

@@ -8,9 +8,11 @@ a line asks, from the injected clock: no timer, O(1) a line.
 connection keeps its own bucket and holds a line past it
 (:class:`chatroom.doors.base.flood.FloodGate`, "fake lag"). A bot at the
 REST API and a Matrix user through the bridge speak through no connection
-and may come in through any node: their lines are counted for the whole
-cluster under the same rules (:class:`SharedSpeakerLimits`, by name), and
-what is past them is refused rather than held.
+and are counted under the same rules by name (:class:`SharedSpeakerLimits`),
+and what is past them is refused rather than held: a Matrix user's lines
+for the whole cluster (the homeserver may push through any node), a bot's
+requests on each node, as bots-and-hooks.md has it ("per bot, on each
+node"; :meth:`SharedSpeakerLimits.counted_here`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core.infra.throttle import SharedWindowLimit
+from chatroom.core.infra.throttle import MemoryWindows, SharedWindowLimit
 from chatroom.core.model.changes.base import Apply
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.text import name_key
@@ -111,15 +113,16 @@ FULL = 0.0
 
 
 class SharedSpeakerLimits:
-    """Each speaker's flood limits for every node, for those who speak
-    through no door's connection and may come in through any node (a bot
-    at the REST API, a Matrix user through the bridge): at most
-    ``--burst`` lines in any ``--burst`` / ``--rate`` seconds (a sliding
-    window: the same burst and, over time, the same rate as a bucket at a
-    door; none with ``--rate 0``), counted as registrations are bounded
+    """Each speaker's flood limits, for those who speak through no door's
+    connection (a Matrix user through the bridge, a bot at the REST API):
+    at most ``--burst`` lines in any ``--burst`` / ``--rate`` seconds (a
+    sliding window: the same burst and, over time, the same rate as a
+    bucket at a door; none with ``--rate 0``), counted as registrations are
+    bounded
     (:class:`chatroom.core.infra.throttle.SharedWindowLimit`), each line
     through the back-end's one write (Redis, on its own clock, for every
-    node; this process's memory on one server). What is past them is
+    node; this process's memory on one server), or in this node's memory
+    alone (:meth:`counted_here`: a bot's requests). What is past them is
     refused, not queued: the REST API answers ``429``."""
 
     def __init__(
@@ -150,6 +153,14 @@ class SharedSpeakerLimits:
             burst, burst / rules.rate, self.count, self.counted_as
         )
         return await window.take(name_key(speaker), once)
+
+    def counted_here(self) -> SharedSpeakerLimits:
+        """The same limits with each node's own count, in this process's
+        memory (on the rules' clock), as a door's connection keeps its
+        own bucket: how a bot's REST API requests are counted ("per bot,
+        on each node", bots-and-hooks.md), at no store write a request."""
+        here = MemoryWindows(self.rules().clock)
+        return SharedSpeakerLimits(self.rules, here.apply, self.counted_as)
 
 
 class Configured(Protocol):

@@ -351,22 +351,20 @@ class StandingMembers:
 
     def stop(self) -> None:
         """The node stops: no stand is tried again. Its standing members
-        stay until :meth:`hand_over` lets them go."""
+        stay until :meth:`hand_over` has waited for the other nodes and
+        :meth:`let_all_go` lets them go."""
         self.stopping = True
         if self.retry is not None and self.retry.active():
             self.retry.cancel()
 
     async def hand_over(self, told: Told, held_elsewhere: HeldElsewhere) -> None:
-        """The node stops: each standing member ends as a connection does
-        at shutdown (its listeners let go, its rooms left by its session's
-        end), its account's rooms remembered, and it stands in them again
-        at the next start (:meth:`restore`). On a cluster, the other nodes
-        are first told to stand the same accounts (``told``), and each is
-        let go once its account holds a device on another node
-        (``held_elsewhere``; at most :data:`HAND_OVER_BOUND` seconds):
-        the name goes on to that device, and its rooms hear neither a
-        ``QUIT`` nor a ``JOIN``, as a bot's membership needs no
-        connection, nor this node."""
+        """The node stops: on a cluster, the other nodes are first told to
+        stand this node's accounts (``told``), and this waits until each
+        holds a device on another node (``held_elsewhere``; at most
+        :data:`HAND_OVER_BOUND` seconds), so that when this node lets its
+        members go (:meth:`let_all_go`) each name goes on to that device
+        and its rooms hear neither a ``QUIT`` nor a ``JOIN``, as a bot's
+        membership needs no connection, nor this node."""
         names = tuple(member.name or "" for member in self.members.values())
         if names and await told(names):
             waited = 0.0
@@ -375,11 +373,14 @@ class StandingMembers:
             ):
                 await deferLater(self.clock, HAND_OVER_STEP, lambda: None)
                 waited += HAND_OVER_STEP
-        self.let_all_go()
 
     def let_all_go(self) -> None:
-        """Every standing member here ends, its rooms told the server is
-        shutting down (where no other node holds its account)."""
+        """Every standing member here ends as a connection does at shutdown
+        (the back-end is stopping by then): its seats go as the node's do,
+        its rooms kept for the restart as every member's are (not emptied
+        and dropped: a room whose only member is a bot or a Matrix user is
+        not empty), its account's rooms remembered, where it stands again
+        at the next start (:meth:`restore`)."""
         for name in [member.name or "" for member in self.members.values()]:
             self.let_go(name, "server shutting down")
 

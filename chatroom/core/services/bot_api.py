@@ -10,8 +10,10 @@ line door's. What is the API's own is here, once: what a post may hold
 "Exactly once" mechanism (:mod:`chatroom.core.messages.transactions`), and
 history read *since* an id (the messages as they now read: an edit's new
 text, a redacted one left out), and each request's turn under the bot's
-flood limits (:meth:`BotAPI.take_turn`), counted over every node: through
-two nodes a bot has the rate it has through one. Its event streams are counted by
+flood limits (:meth:`BotAPI.take_turn`), counted on each node, as the
+spec has it ("per bot, on each node"): each node holds a bot to
+``--burst`` and ``--rate`` as it holds each connection, in its own memory.
+Its event streams are counted by
 :mod:`chatroom.core.services.streams` (at most ``--max-devices`` open at
 once over every node), which the door asks to open one and tells when
 one ends.
@@ -56,8 +58,9 @@ HISTORY_DEFAULT = 50
 #: ``since`` goes forwards from it, so an old one answers its next
 #: messages, with ``more``).
 HISTORY_PAGES = 50
-#: The bots' flood counts are kept as ``api-flood:<name key>``
-#: (:class:`~chatroom.core.policy.flood.SharedSpeakerLimits`).
+#: The bots' flood counts are kept as ``api-flood:<name key>``, in each
+#: node's memory (:meth:`~chatroom.core.policy.flood.SharedSpeakerLimits.
+#: counted_here`).
 FLOOD_COUNTED_AS = "api-flood"
 #: What a line break may be in a post (a tab is text).
 _LINE_ENDS = str.maketrans("", "", "\r\n")
@@ -166,19 +169,20 @@ class BotAPI:
         streams: EventStreams,
         limits: SharedSpeakerLimits,
     ) -> None:
-        """``limits``: each bot's flood limits, counted for every node as
-        :data:`FLOOD_COUNTED_AS`."""
+        """``limits``: each bot's flood limits, as :data:`FLOOD_COUNTED_AS`;
+        counted on this node alone (:meth:`~chatroom.core.policy.flood.
+        SharedSpeakerLimits.counted_here`)."""
         self.standing = standing
         self.sessions = sessions
         self.rooms = rooms
         self.messages = messages
         self.streams = streams
-        self.limits = limits
+        self.limits = limits.counted_here()
 
     async def take_turn(self, bot: str) -> float:
         """One request of ``bot`` counted as one line of a user against
         its flood limits (``--burst`` in any ``--burst`` / ``--rate``
-        seconds, over every node): 0 if it is within them, else the
+        seconds, on this node): 0 if it is within them, else the
         seconds until the oldest one counted leaves the window (this one
         not counted: the API refuses it, never queues it)."""
         return await self.limits.take(bot)

@@ -12,7 +12,7 @@ The API is a door like the others, and a thin one: each call is the
 core's (:mod:`chatroom.core.services.bot_api`), which makes the bot's
 requests through its standing member on this node
 (:mod:`chatroom.core.rooms.standing`). Each request counts as one line of
-a user against flood control, counted for the bot over every node
+a user against flood control, counted for the bot on this node
 (:meth:`~chatroom.core.services.bot_api.BotAPI.take_turn`: ``--burst`` in
 any ``--burst`` / ``--rate`` seconds), refused ``429`` past it with
 ``Retry-After`` the seconds until its oldest request counted leaves the
@@ -140,10 +140,11 @@ def route_of(parts: list[str]) -> tuple[dict[bytes, str], str] | None:
 
 
 def message_json(message: Message) -> Answer:
-    """A message as the API shows it (history, the ``message`` event)."""
+    """A message as history shows it, in the spec's shape exactly: ``{"id",
+    "author", "time", "text", "action", "bot", "tags"}`` (its room is the
+    answer's ``room``, once)."""
     tags = {key: value for key, value in message.tags if key != MULTILINE_TAG}
     return {
-        "room": message.room,
         "id": int(message.id) if message.id.isdigit() else message.id,
         "author": message.user,
         "time": message.time,
@@ -384,7 +385,7 @@ class EventStream:
         if not self.open:
             return
         if isinstance(event, Message):
-            self.send("message", message_json(event))
+            self.send("message", {"room": event.room, **message_json(event)})
         elif isinstance(event, Joined):
             self.send("join", {"room": event.room, "user": event.user})
         elif isinstance(event, Departure):

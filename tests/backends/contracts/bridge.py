@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from twisted.internet import defer, reactor, task
-from twisted.logger import Logger
+from twisted.logger import Logger, LogLevel
 
 from chatroom.core.bridging.appservice import MatrixBridge, RelayingNowError
 from chatroom.core.bridging.store import (
@@ -734,6 +734,7 @@ class BridgeLifeContract(BridgeFailures, ContractBase):
         self.assertEqual(bodies, [f"trimmed {n}" for n in range(10 - kept, 10)])
         [told] = [e for e in logged if "gone from its history" in e["log_format"]]
         self.assertEqual((told["count"], told["room"]), (10 - kept, "tea"))
+        self.assertEqual(told["log_level"], LogLevel.warn)  # a loss, not news
 
     @defer.inlineCallbacks
     def test_a_relay_stopped_half_way_is_made_again(

@@ -1,5 +1,6 @@
 
 local node = args.node
+if args.own then redis.call('DEL', P .. 'alive:' .. node) end  -- it left
 if redis.call('EXISTS', sessions_key(node)) == 1
     or redis.call('EXISTS', P .. 'sessions-indexed') == 0 then
   return 0  -- sessions left (or not indexed yet): a next harvest ends them

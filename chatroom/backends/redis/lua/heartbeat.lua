@@ -40,5 +40,14 @@ if redis.call('EXISTS', P .. 'sessions-indexed') == 0 then
     redis.call('SET', P .. 'sessions-indexing', scanned[1])
   end
 end
-local due = redis.call('ZRANGEBYSCORE', P .. 'keeping', '-inf', now)
+-- Rooms whose wait ran out before the cluster came back (resume-end) are
+-- due --grace after it, not at once: their members had no node to return to.
+local since = '-inf'
+local back = tonumber(redis.call('GET', P .. 'back') or '')
+if back and now < back + args.grace then
+  since = '(' .. back
+elseif back then
+  redis.call('DEL', P .. 'back')
+end
+local due = redis.call('ZRANGEBYSCORE', P .. 'keeping', since, now)
 return {fresh, expired, due, stalled}
