@@ -721,7 +721,7 @@ def sent_by_itself(line: str) -> bool:
     """Whether a line is one a client sends by itself
     (:data:`SENT_BY_ITSELF`), as is, or addressed to a room by ``/in ROOM
     LINE``; a ``/profile set`` or ``unset`` is its person's."""
-    if not line.startswith("/"):
+    if not line.startswith("/") or line.startswith("/txn "):  # said by its person
         return False
     word, _, rest = line[1:].partition(" ")
     word = word.lower()

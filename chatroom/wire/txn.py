@@ -90,17 +90,18 @@ def split_txn(args: str) -> Keyed:
             (a bad key, no LINE, a LINE no key may carry).
     """
     key, _, line = args.partition(" ")
-    if not key:
-        raise ValueError("usage: /txn KEY LINE")
-    if not is_key(key):
+    if _KEY.fullmatch(key) is None:  # is_key, inline: every keyed line
+        if not key:
+            raise ValueError("usage: /txn KEY LINE")
         raise ValueError(
             f"a key is 1-{KEY_MAX_LENGTH} of the letters A-Z a-z, digits, - and _"
         )
     if not line:
         raise ValueError("usage: /txn KEY LINE (a line to say once)")
-    if not is_command(line):
-        text = line[1:] if line.startswith("/") else line  # //text says /text
-        return Keyed(key, "", text)
+    if line[0] != "/":  # words (wire.said's rules, without two calls)
+        return Keyed(key, "", line)
+    if line.startswith("//"):  # //text says /text
+        return Keyed(key, "", line[1:])
     command, _, rest = line[1:].partition(" ")
     command = command.lower()
     if command not in KEYED_COMMANDS:

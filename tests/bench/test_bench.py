@@ -504,6 +504,19 @@ class CGeneratorTests(NeedsCompiler, BenchTestCase):
         self.assertEqual(servers, {"chatroom-irc", "chatroom-ws"})
         self.assertIn(report["ratios"]["ceiling_per_s"]["chatroom-ws"], (30, None))
 
+    def test_keyed_lines(self) -> None:
+        """The keyed door (``chatroom-txn``) says each message as ``/txn KEY
+        TEXT`` with a key of its own, a line the server takes whole: every
+        member gets every message once, and nothing is refused (the ``ACK``
+        is read past; an ``ERR`` would be counted as a complaint)."""
+        options = [*C_TINY, "--c-servers", "chatroom-txn"]
+        report = self.run_bench("sweep", options=options)
+        run = report["scenarios"]["sweep"]["chatroom-txn"]["runs"][0]
+        self.assertEqual(run["sent"], 10)  # 30 deliveries/s in rooms of 3
+        self.assertEqual(run["expected"], 3 * run["sent"])
+        self.assertEqual(run["received"], run["expected"])
+        self.assertEqual(run["complaints"], 0)
+
     def test_reference_irc_servers(self) -> None:
         """ngIRCd and InspIRCd from Debian, started with the configurations in
         benchmarks/, carry the same load as the IRC door, side by side."""

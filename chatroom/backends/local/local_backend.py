@@ -670,8 +670,9 @@ class LocalBackend:
             raise errors.not_in_room()
         premises = change.premises
         keyed = premises[-1]
+        slot = ""  # where its key is kept, if it is keyed
         if type(keyed) is KeyUnused:  # a keyed line's (/txn): last of its premises
-            self.keys.check(keyed)  # else KeyDoneError: nothing applied
+            slot = self.keys.check(keyed)  # else KeyDoneError: nothing applied
             premises = premises[:-1]
         if not self._holds(where, member, premises):
             seated, moderated = member in where.members, where.policy.moderated
@@ -683,7 +684,7 @@ class LocalBackend:
             where.announced(member, tuple(op.event for op in change.of(Announce)))
         self._said(where, said)
         if type(keyed) is KeyUnused:
-            self.keys.keep(keyed, said.event)
+            self.keys.keep(keyed, said.event, slot)
 
     def _said(self, where: Room, said: Append) -> None:
         """``said.event`` numbered with the room's next id, shown and kept;

@@ -72,29 +72,39 @@ class KeptKeys:
     def _oldest(self) -> float:
         return self.clock.seconds() - KEY_SECONDS
 
-    def check(self, premise: KeyUnused) -> None:
-        """``premise`` holds, or :class:`KeyDoneError` with what the key did."""
-        kept = self.kept.get(_slot(premise.sender, premise.key))
+    def check(self, premise: KeyUnused) -> str:
+        """``premise`` holds, or :class:`KeyDoneError` with what the key did.
+        Returns where the key is kept (for :meth:`keep`, which then need
+        not make it again)."""
+        slot = _slot(premise.sender, premise.key)
+        kept = self.kept.get(slot)
         if kept is not None:
             raise KeyDoneError(_record(kept))
+        return slot
 
     def keep(
-        self, premise: KeyUnused, event: StoredEvent | PrivateEvent | None
+        self,
+        premise: KeyUnused,
+        event: StoredEvent | PrivateEvent | None,
+        slot: str = "",
     ) -> None:
         """The change that rested on ``premise`` is applied, and made
         ``event`` (None: none stored): its key is kept, with the event's
-        id, in memory and in the store's next flush."""
+        id, in memory and in the store's next flush. ``slot``: where, as
+        :meth:`check` answered it ("": made here)."""
         event_id = event.id if event is not None else ""
-        slot = _slot(premise.sender, premise.key)
-        self.kept[slot] = _kept(premise.line, premise.target, event_id, premise.at)
-        self._prune_while_kept()
+        at = premise.at
+        slot = slot or _slot(premise.sender, premise.key)
+        self.kept[slot] = _kept(premise.line, premise.target, event_id, at)
+        if not self._pruning.running:
+            self._prune_while_kept()
         self.store.save_key(
             premise.sender,
             premise.key,
             premise.line,
             premise.target,
             event_id,
-            premise.at,
+            at,
         )
 
     def record(self, sender: str, key: str) -> KeyRecord | None:
@@ -120,8 +130,12 @@ def _slot(sender: str, key: str) -> str:
 
 def _kept(line: str, target: str, event: str, at: float) -> str:
     """What a key did, as :attr:`KeptKeys.kept` holds it: its fields a line
-    each (a room's or a user's name holds no line break)."""
-    return f"{line}\n{target}\n{event}\n{at!r}"
+    each (a room's or a user's name holds no line break), its time (Unix
+    seconds) as the whole second after it: a key is pruned no sooner than
+    a day after it was done, and an integer is written in a third of the
+    time a float's ``repr`` takes, on every keyed line. The store keeps
+    ``at`` itself."""
+    return f"{line}\n{target}\n{event}\n{int(at) + 1}"
 
 
 def _record(kept: str) -> KeyRecord:

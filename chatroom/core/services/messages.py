@@ -186,17 +186,43 @@ class MessageService:
         takes messages from outside (``external``, IRC's ``-n``); a link
         only once its speaker is no newcomer (:mod:`chatroom.core.policy.newcomers`).
         With a ``key`` (``/txn``) it is said once per key, and answers its
-        acknowledgement (:mod:`chatroom.core.messages.transactions`)."""
+        acknowledgement (:meth:`say_once`)."""
+        if key:
+            return await self.say_once(member, room, text, key, tags, action)
         member = self.identities.seat(member)
         rules.check_text(text)
         session = self.identities.session(member)
-        if not key:
-            await self._append(member, session, room, text, tags, action)
-            return None
+        await self._append(member, session, room, text, tags, action)
+        return None
+
+    async def say_once(
+        self,
+        member: Member,
+        room: str,
+        text: str,
+        key: str,
+        tags: Tags = (),
+        action: bool = False,
+    ) -> Acknowledged:
+        """:meth:`say` with a ``key`` (``/txn``): said once per key of its
+        sender, answered its acknowledgement
+        (:mod:`chatroom.core.messages.transactions`). The busiest keyed
+        path, so :func:`~chatroom.core.messages.transactions.acknowledged`'s
+        work is done here, without its coroutine."""
+        member = self.identities.seat(member)
+        rules.check_text(text)
+        session = self.identities.session(member)
         txn = transactions.asked(key, "action" if action else "message", room, text)
         assert txn is not None
-        saying = self._append(member, session, room, text, tags, action, txn=txn)
-        return await self._keyed(txn, session, room, saying)
+        try:
+            done = await self._append(
+                member, session, room, text, tags, action, txn=txn
+            )
+        except ChatError as refusal:
+            read = self.messages.key_record
+            return await transactions.refused(read, txn, session, room, refusal)
+        assert done is not None  # a keyed line is acknowledged
+        return done
 
     async def relay(
         self, member: Member, room: str, nick: str, text: str, tags: Tags = ()

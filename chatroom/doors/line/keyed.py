@@ -23,35 +23,35 @@ from chatroom.core.model.text import name_key
 from chatroom.doors.line.arguments import split_private_message, split_say
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.messages import id_and_text
-from chatroom.wire.lines import format_line
 from chatroom.wire.txn import ACK
 
 
 def render_ack(acknowledged: Acknowledged) -> bytes:
     """``ACK <key> <target> <id>``: to the sending connection only, with no
     ``@`` prefix whatever its capabilities."""
-    return format_line(ACK, acknowledged.key, acknowledged.target, acknowledged.id)
+    key, target, event_id = acknowledged  # format_line's spelling, with one call
+    return f"{ACK} {key} {target} {event_id}\r\n".encode()
 
 
-async def say_here(session: CommandContext, args: str, key: str) -> Acknowledged:
-    """A plain line, or ``//text``: words to the current room."""
+def say_here(session: CommandContext, args: str, key: str) -> Awaitable[Acknowledged]:
+    """A plain line, or ``//text``: words to the current room. (Not a
+    coroutine itself: it hands back the core's, one frame fewer on the
+    busiest keyed line.)"""
     if not args:
         raise errors.bad_args("empty message not sent")
     room = session.current_room()
-    return _sure(
-        await session.registry.messages.say(session.member, room, args, key=key)
-    )
+    return session.registry.messages.say_once(session.member, room, args, key)
 
 
-async def say_to(session: CommandContext, args: str, key: str) -> Acknowledged:
-    """``/say ROOM TEXT``: words to a room the session is in."""
+def say_to(session: CommandContext, args: str, key: str) -> Awaitable[Acknowledged]:
+    """``/say ROOM TEXT``: words to a room the session is in (the core's
+    coroutine handed back, as :func:`say_here`)."""
     room, text = split_say(args)
     found = session.places.find(room)
     if found is None:  # left since? A repeat is answered all the same
         refusal = errors.not_in_room(f"you are not in {room}")
-        return await said_outside(session, args, key, refusal)
-    messages = session.registry.messages
-    return _sure(await messages.say(session.member, found, text, key=key))
+        return said_outside(session, args, key, refusal)
+    return session.registry.messages.say_once(session.member, found, text, key)
 
 
 async def said_outside(
@@ -71,10 +71,8 @@ async def act(session: CommandContext, args: str, key: str) -> Acknowledged:
     if not args:
         raise errors.usage("/me TEXT")
     room = session.current_room()
-    said = session.registry.messages.say(
-        session.member, room, args, action=True, key=key
-    )
-    return _sure(await said)
+    messages = session.registry.messages
+    return await messages.say_once(session.member, room, args, key, action=True)
 
 
 async def paste(session: CommandContext, args: str, key: str) -> Acknowledged:
