@@ -230,7 +230,9 @@ class RoutedCalls(RedisCalls):
     ) -> Any:
         """``script`` by its SHA1 or its function's name on ``slot``'s
         primary, by its text if that primary does not know it yet (new, or
-        a promoted replica), under ``watch``."""
+        a promoted replica: a function's library loaded there, and called
+        again; a node importing the slot, which ``ASK`` sends the call to,
+        is sent the script's text), under ``watch``."""
         try:
             return await self.shards.execute(
                 slot,
@@ -249,9 +251,19 @@ class RoutedCalls(RedisCalls):
             except txredisapi.ResponseError as refusal:
                 self._without_functions(refusal)
             else:
-                return await self.shards.execute(
-                    slot, *first_call(script, key, args), written=written, also=watch
-                )
+                try:
+                    return await self.shards.execute(
+                        slot,
+                        *first_call(script, key, args),
+                        written=written,
+                        also=watch,
+                    )
+                except txredisapi.ResponseError as refusal:
+                    # A slot migrating: ASK sent the call on to the node
+                    # importing it, which the library, loaded on the slot's
+                    # owner, did not reach. Its text goes there as a script.
+                    if not unknown_script(refusal, script):
+                        raise
         return await self.shards.execute(
             slot, "EVAL", script.source, 1, key, *args, written=written, also=watch
         )
