@@ -309,8 +309,19 @@ CHAOS_ARGS ?=
 chaos: $(STAMP) redis-server
 	$(BIN)/python -m chatroom.bench.chaos $(CHAOS_ARGS) --json chaos.json
 
+# pypy3-dev holds the headers PyICU compiles against (pypy-venv).
 pypy:
 	$(call apt_install,pypy3,the benchmark's PyPy half)
+	@if [ -e /usr/include/pypy3.9/Python.h ] || ! command -v pypy3 >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's pypy3-dev for PyICU on PyPy"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pypy3-dev >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "Installing Debian's pypy3-dev for PyICU on PyPy"; \
+		sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pypy3-dev >/dev/null; \
+	else \
+		echo "pypy3-dev is missing and cannot be installed here: PyICU will not build on PyPy"; \
+	fi
 	@if [ ! -x "$(PYPY)" ] && command -v pypy3 >/dev/null; then \
 		$(MAKE) --no-print-directory pypy-venv; \
 	fi
@@ -319,13 +330,16 @@ pypy:
 # and cannot be built offline, so binary wheels only. txredisapi goes in
 # without its dependencies (it is imported, not used, by a single server);
 # prometheus_client and wsproto are what the metrics and the web door import.
+# PyPy's build configuration names no linker for a C++ extension, which
+# setuptools then fails to link: PyICU is linked with g++, named.
 pypy-venv: icu
 	pypy3 -m venv .venv-pypy
 	.venv-pypy/bin/pip install --quiet twisted
 	.venv-pypy/bin/pip install --quiet --only-binary=:all: cryptography pyopenssl service_identity
 	.venv-pypy/bin/pip install --quiet --no-deps txredisapi six
 	.venv-pypy/bin/pip install --quiet prometheus_client wsproto
-	.venv-pypy/bin/pip install --quiet PyICU
+	LDSHARED="g++ -pthread -shared" LDCXXSHARED="g++ -pthread -shared" \
+		.venv-pypy/bin/pip install --quiet PyICU
 
 # The Python generator's scenarios at the older targets' scale (about six minutes).
 bench-python: $(STAMP)
