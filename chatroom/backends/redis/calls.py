@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar
 
 import txredisapi
@@ -130,6 +130,43 @@ def first_call(
     if functions and script.function is not None:
         return ("FCALL", script.function, 1, key, *args)
     return ("EVALSHA", script.sha, 1, key, *args)
+
+
+#: How a script's recovery sends one command where its first call went:
+#: the command's words, answered Redis's reply.
+Execute = Callable[..., Awaitable[Any]]
+
+
+async def by_text(
+    execute: Execute,
+    script: Script,
+    key: str,
+    args: tuple[Any, ...],
+    functions: bool,
+    without_functions: Callable[[txredisapi.ResponseError], None],
+) -> Any:
+    """``script``, which Redis did not know at its first call
+    (:func:`unknown_script`: new, restarted, ``FUNCTION FLUSH``, or a
+    replica a failover promoted, since neither scripts nor functions
+    are replicated), sent again by its text through ``execute``: a
+    function's library loaded (``without_functions`` told if Redis
+    refuses libraries) and the function called again; else, or if that
+    call still finds no function, the script's source by ``EVAL``. A
+    Redis Cluster's slot in migration is why the second call may still
+    find none: ``ASK`` sends it on to the node importing the slot, which
+    the library, loaded on the slot's owner, did not reach."""
+    if functions and script.library is not None:
+        try:
+            await execute("FUNCTION", "LOAD", "REPLACE", script.library)
+        except txredisapi.ResponseError as refusal:
+            without_functions(refusal)
+        else:
+            try:
+                return await execute(*first_call(script, key, args))
+            except txredisapi.ResponseError as refusal:
+                if not unknown_script(refusal, script):
+                    raise
+    return await execute("EVAL", script.source, 1, key, *args)
 
 
 def key_done(reply: list[Any]) -> KeyDoneError:
@@ -366,23 +403,14 @@ class RedisCalls:
             connection = link.connection
             if connection is None:
                 raise errors.unavailable() from None
-            if self.functions and script.library is not None:
-                watch.running = running = connection.execute_command(
-                    "FUNCTION", "LOAD", "REPLACE", script.library
-                )
-                try:
-                    await running
-                except txredisapi.ResponseError as refusal:
-                    self._without_functions(refusal)
-                else:
-                    watch.running = running = connection.execute_command(
-                        *first_call(script, key, args)
-                    )
-                    return await running
-            watch.running = running = connection.execute_command(
-                "EVAL", script.source, 1, key, *args
-            )
-            return await running
+
+            def execute(*words: Any) -> defer.Deferred[Any]:
+                """On the same connection, under the same deadline."""
+                watch.running = connection.execute_command(*words)
+                return watch.running
+
+            functions, without = self.functions, self._without_functions
+            return await by_text(execute, script, key, args, functions, without)
         except defer.CancelledError:
             if not watch.timed_out:
                 raise  # the caller gave up, not Redis

@@ -67,6 +67,7 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis.calls import (
     Operands,
     RedisCalls,
+    by_text,
     first_call,
     not_the_primary,
     script_arguments,
@@ -243,30 +244,9 @@ class RoutedCalls(RedisCalls):
         except txredisapi.ResponseError as refusal:
             if not unknown_script(refusal, script):
                 raise
-        if self.functions and script.library is not None:
-            try:
-                await self.shards.execute(
-                    slot, "FUNCTION", "LOAD", "REPLACE", script.library, also=watch
-                )
-            except txredisapi.ResponseError as refusal:
-                self._without_functions(refusal)
-            else:
-                try:
-                    return await self.shards.execute(
-                        slot,
-                        *first_call(script, key, args),
-                        written=written,
-                        also=watch,
-                    )
-                except txredisapi.ResponseError as refusal:
-                    # A slot migrating: ASK sent the call on to the node
-                    # importing it, which the library, loaded on the slot's
-                    # owner, did not reach. Its text goes there as a script.
-                    if not unknown_script(refusal, script):
-                        raise
-        return await self.shards.execute(
-            slot, "EVAL", script.source, 1, key, *args, written=written, also=watch
-        )
+        execute = partial(self.shards.execute, slot, written=written, also=watch)
+        functions, without = self.functions, self._without_functions
+        return await by_text(execute, script, key, args, functions, without)
 
     def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:
         """A command on each primary's link (the rooms' keys are on all of
