@@ -44,7 +44,7 @@ from chatroom.bench.chold import hold
 from chatroom.bench.cscenarios import CEILING_P99_MS, fanout_on, overload_on, storm_on
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import to_json
-from chatroom.bench.revisions import build_revision, describe_checkout
+from chatroom.bench.revisions import build_revision, compile_tree, describe_checkout
 from chatroom.bench.sampling import interpreter, machine
 from chatroom.bench.servers import ServerCode
 
@@ -395,6 +395,7 @@ def run_against(options: argparse.Namespace) -> AgainstReport:
     revision = build_revision(options.against)
     checkout = describe_checkout()
     alternation = Alternation(options, revision.code)
+    compile_tree(alternation.codes["new"].root)  # both sides start from bytecode
     new_python = alternation.codes["new"].python
     report = AgainstReport(
         machine=machine() | {"server_interpreter": interpreter(new_python)},

@@ -114,7 +114,29 @@ def build_revision(rev: str, root: Path = PROJECT_ROOT) -> Revision:
                 _Build(rev, commit, root, home, code).make()
     except OSError as error:
         raise BenchError(f"cannot build {rev} ({commit[:12]}): {error}") from None
+    compile_tree(home / "tree")
     return Revision(rev, commit, code)
+
+
+def compile_tree(root: Path) -> None:
+    """The bytecode of the ``chatroom`` package at ``root``, written where
+    it is missing or stale, whatever ``PYTHONDONTWRITEBYTECODE`` says (as
+    ``make bytecode`` writes the checkout's). Both sides of a comparison
+    start from bytecode, as an installed server does: a server that
+    compiles its modules at start-up frees the compiler's memory, whose
+    room its first clients then fill, and grew 0.2 KiB a client less in a
+    connect storm (1.97 against 2.27 KiB, the same commit) than one that
+    read them compiled."""
+    try:
+        compiling = subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(root / "chatroom")],
+            capture_output=True,
+            timeout=STEP_TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BenchError(f"cannot compile {root}: {error}") from None
+    if compiling.returncode:
+        raise BenchError(f"cannot compile {root}: {compiling.stdout[-500:]!r}")
 
 
 @dataclass

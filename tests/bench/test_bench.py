@@ -751,6 +751,20 @@ class AgainstTests(BenchTestCase):
         )
         self.assertEqual(status.stdout, "")
 
+    def test_both_sides_start_from_bytecode(self) -> None:
+        """A built revision's modules are compiled, as the checkout's are
+        (``make bytecode``), though its servers never write bytecode
+        where ``PYTHONDONTWRITEBYTECODE`` is set: a server compiling its
+        modules at start-up grows less per client in a storm, and the
+        comparison read 10 % more memory per client for the same
+        commit."""
+        built = build_revision("HEAD")
+        module = built.code.root / "chatroom" / "wire" / "lines.py"
+        cached = module.parent / "__pycache__"
+        shutil.rmtree(cached, ignore_errors=True)
+        build_revision("HEAD")
+        self.assertTrue(list(cached.glob("lines.cpython-*.pyc")))
+
     def test_a_revision_that_cannot_be_built(self) -> None:
         """A revision that is not a commit stops the command with one line
         saying so, and status 1, before any server starts."""
