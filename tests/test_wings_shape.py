@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -245,11 +246,19 @@ def ancestry(name: str, classes: dict[str, ClassInfo]) -> list[ClassInfo]:
 
 def subclasses(base: str, classes: dict[str, ClassInfo]) -> set[str]:
     """The project classes under ``base`` (itself left out)."""
-    return {
-        name
-        for name in classes
-        if name != base and any(a.name == base for a in ancestry(name, classes))
-    }
+    children: dict[str, list[str]] = {}
+    for name, info in classes.items():
+        for parent in info.bases:
+            children.setdefault(parent, []).append(name)
+    found: set[str] = set()
+    todo = [base]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    found.discard(base)
+    return found
 
 
 def leaves(base: str, classes: dict[str, ClassInfo]) -> set[str]:
@@ -263,12 +272,14 @@ def _children(name: str, classes: dict[str, ClassInfo]) -> list[str]:
     return [other for other, info in classes.items() if name in info.bases]
 
 
-def premise_classes() -> set[str]:
-    return subclasses("Premise", project_classes())
+@cache
+def premise_classes() -> frozenset[str]:
+    return frozenset(subclasses("Premise", project_classes()))
 
 
-def operation_classes() -> set[str]:
-    return subclasses("Operation", project_classes())
+@cache
+def operation_classes() -> frozenset[str]:
+    return frozenset(subclasses("Operation", project_classes()))
 
 
 def change_class() -> ClassInfo:
@@ -284,15 +295,16 @@ def change_class() -> ClassInfo:
     return found
 
 
-def subject_classes() -> set[str]:
+@cache
+def subject_classes() -> frozenset[str]:
     """The subjects, as the change class's ``subject`` field's type names
     them: the leaf subclasses of a base class, or the names of a union."""
     classes = project_classes()
     named = names_in(change_class().fields()["subject"]) & set(classes)
     if len(named) == 1:
         [base] = named
-        return leaves(base, classes) or {base}
-    return named
+        return frozenset(leaves(base, classes) or {base})
+    return frozenset(named)
 
 
 def members_of(info: ClassInfo) -> dict[str, ast.AST]:
@@ -335,7 +347,8 @@ def backend_class() -> ClassInfo:
     return info
 
 
-def surface() -> list[ClassInfo]:
+@cache
+def surface() -> tuple[ClassInfo, ...]:
     """The Backend surface: ``Backend`` and every Protocol or ABC of the core
     its properties and attributes lead to, followed recursively (with the
     project bases of each, whose members are its own)."""
@@ -361,7 +374,7 @@ def surface() -> list[ClassInfo]:
                     led = classes.get(name)
                     if led and CORE in led.path.parents and is_interface(led, classes):
                         todo.append(name)
-    return found
+    return tuple(found)
 
 
 def is_interface(info: ClassInfo, classes: dict[str, ClassInfo]) -> bool:
@@ -592,7 +605,7 @@ class Interpreters:
 
 
 def premise_interpreters(
-    files: dict[str, list[Token]], premises: set[str]
+    files: dict[str, list[Token]], premises: AbstractSet[str]
 ) -> Interpreters:
     """The Lua units naming premise kinds (as strings, or ``Kind =
     function`` keys), and each read of ``.premises`` outside the one unit
@@ -1225,7 +1238,9 @@ def _lua_argument(tokens: list[Token], i: int) -> list[str]:
     return found
 
 
-def subjects_tabled(sources: dict[Path, ast.Module], subjects: set[str]) -> list[str]:
+def subjects_tabled(
+    sources: dict[Path, ast.Module], subjects: AbstractSet[str]
+) -> list[str]:
     """Each dict display, ``match`` statement or function's ``isinstance``
     chain naming :data:`SUBJECTS_IN_ONE_TABLE_BELOW` subjects or more."""
     faults = []
@@ -1714,7 +1729,7 @@ def wing_of(module: str) -> str | None:
 
 
 def declarations(
-    package: Path, subjects: set[str], kinds: set[str]
+    package: Path, subjects: AbstractSet[str], kinds: AbstractSet[str]
 ) -> dict[str, set[str]]:
     """The kinds each subject declares in ``package``, in any of the spec's
     forms: a call naming the subject first (``declare(RoomSeating, ...)``),
