@@ -27,6 +27,7 @@ from pathlib import Path
 from twisted.trial import unittest
 
 from tests.test_layers import CHECKOUT, PACKAGE, cycles, every_import
+from tests.test_layers import parsed as parsed_once
 
 CORE = PACKAGE / "core"
 BACKENDS = PACKAGE / "backends"
@@ -125,10 +126,9 @@ TYPE_IGNORES_AT_MOST = 10
 # -- Python, read ---------------------------------------------------------------
 
 
-@cache
 def tree_of(path: Path) -> ast.Module:
-    """The parsed module at ``path``."""
-    return ast.parse(path.read_text(), str(path))
+    """The parsed module at ``path`` (parsed once, with the layers' test)."""
+    return parsed_once(path)
 
 
 def python_files(under: Path) -> list[Path]:
@@ -1270,7 +1270,7 @@ def sources_under(folder: Path) -> dict[Path, ast.Module]:
     return {path: tree_of(path) for path in python_files(folder)}
 
 
-def parsed(**modules: str) -> dict[Path, ast.Module]:
+def synthetic(**modules: str) -> dict[Path, ast.Module]:
     """Synthetic modules, by a name, as if under ``chatroom/``."""
     return {
         PACKAGE / f"{name}.py": ast.parse(source) for name, source in modules.items()
@@ -1864,7 +1864,7 @@ class DetectorTests(unittest.TestCase):
             "class Other:\n    def __init__(self): self.x = 1\n"
             "class Both(Link, Other):\n    def __init__(self): self.buffer = b''\n"
         )
-        faults = mixin_faults(parsed(link=source))
+        faults = mixin_faults(synthetic(link=source))
         self.assertEqual(len(faults), 3, faults)
         self.assertIn("FramingMixin is a mixin", faults[1])
         self.assertIn("Link.buffer is borrowed state", faults[2])
@@ -1878,7 +1878,7 @@ class DetectorTests(unittest.TestCase):
             "class Sub(Base):\n    def put(self): raise NotImplementedError()\n"
             "class Plain:\n    def get(self): raise NotImplementedError\n"
         )
-        faults = stub_faults(parsed(stubs=source))
+        faults = stub_faults(synthetic(stubs=source))
         self.assertEqual(len(faults), 1, faults)
         self.assertIn("in Plain", faults[0])
 
@@ -1896,12 +1896,12 @@ class DetectorTests(unittest.TestCase):
             + "class Reports:\n    def __init__(self):\n        self.core = None\n"
             "    def attach(self, core):\n        self.core = core\n"
         )
-        sources = parsed(wiring=source)
+        sources = synthetic(wiring=source)
         composing, faults = composing_faults(sources, services)
         self.assertEqual(len(composing), 1)
         self.assertEqual(len(faults), 5, faults)
         self.assertEqual(len(two_phase_faults(sources)), 1)
-        handed = parsed(w="def f():\n    S0(lambda: 1)\n")
+        handed = synthetic(w="def f():\n    S0(lambda: 1)\n")
         self.assertEqual(len(lambdas_to_services(handed, services)), 1)
 
     def test_door_decisions_are_found(self) -> None:
@@ -1925,7 +1925,7 @@ class DetectorTests(unittest.TestCase):
             "async def straight(session, name):\n"
             "    await session.registry.rooms.enter_or_create(name)\n"
         )
-        faults = door_faults(parsed(door=source))
+        faults = door_faults(synthetic(door=source))
         self.assertEqual(len(faults), 4, faults)
         self.assertIn("CHANNEL_LIMIT = 50", faults[0])
         self.assertIn("join joins or creates by hand", faults[2])
@@ -1950,7 +1950,7 @@ class DetectorTests(unittest.TestCase):
             "    if owner is not None and owner != account:\n"
             "        self.drop(owner, endpoint)\n"
         )
-        self.assertEqual(len(push_python_faults(parsed(push=source))), 1)
+        self.assertEqual(len(push_python_faults(synthetic(push=source))), 1)
 
     def test_a_subject_table_is_found(self) -> None:
         """A back-end's dict of eight subjects, and a function's isinstance
@@ -1961,5 +1961,5 @@ class DetectorTests(unittest.TestCase):
             f"    if isinstance(c.subject, S{n}): pass\n" for n in range(8)
         )
         seven = "STEPS = {" + ", ".join(f"S{n}: f" for n in range(7)) + "}\n"
-        self.assertEqual(len(subjects_tabled(parsed(t=table, c=chain), subjects)), 2)
-        self.assertEqual(subjects_tabled(parsed(s=seven), subjects), [])
+        self.assertEqual(len(subjects_tabled(synthetic(t=table, c=chain), subjects)), 2)
+        self.assertEqual(subjects_tabled(synthetic(s=seven), subjects), [])
