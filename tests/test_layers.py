@@ -66,6 +66,13 @@ def module_names() -> dict[str, Path]:
     return names
 
 
+@cache
+def parsed(path: Path) -> ast.Module:
+    """The module at ``path``, parsed once for every reader of the source
+    (this module's and ``tests/test_wings_shape.py``'s)."""
+    return ast.parse(path.read_text(), str(path))
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
@@ -104,7 +111,7 @@ def _imported_by(module: str, path: Path, modules: dict[str, Path]) -> list[Impo
         for inner in ast.iter_child_nodes(node):
             visit(inner, typing_only)
 
-    visit(ast.parse(path.read_text(), str(path)), False)
+    visit(parsed(path), False)
     return found
 
 
