@@ -471,7 +471,7 @@ KEY_RECORD_PRIVATE = Script("key-record")
 #: ``--redis-replicas``) held with its key instead (``key_hold``), for
 #: ``PUBLISH_HELD_PRIVATE`` to tell. A key done already answers its record
 #: (``key_done``).
-KEEP_KEY = Script("keep-key")
+KEEP_KEY = Script("keep-key", premises=(KeyUnused,))
 
 #: Operands: room (a room's key), sender, key, change, user, token. A
 #: keyed message ``SAY`` kept but held (operand ``held``, behind

@@ -13,8 +13,10 @@
 -- reactions of messages no longer kept.
 local c, u = args.change, args.user
 local r = c.subject.room
-if args.keyed then  -- a keyed line's (/txn): done already, whatever since
-  local done = key_done(c, r)
+local keyed = nil  -- a keyed line's key (/txn): done already, whatever since
+if args.keyed then
+  local done
+  done, keyed = key_done(c, r)
   if done then return done end
 end
 if u then
@@ -85,8 +87,8 @@ for _, op in ipairs(c.ops) do
   end
 end
 recorded(c, r, args.keep)
-if args.keyed then
-  key_keep(c, r, appended)
+if keyed then
+  key_keep(keyed, r, appended)
   return {'OK', appended}
 end
 return 'OK'

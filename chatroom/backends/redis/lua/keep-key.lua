@@ -11,7 +11,7 @@
 -- (behind --redis-replicas): the message is held with its key (key_hold),
 -- untold, until the node's WAIT confirms it and publish-held.lua tells it.
 local c = args.change
-local done = key_done(c, nil)
+local done, keyed = key_done(c, nil)
 if done then return done end
 local told = nil
 for _, op in ipairs(c.ops) do
@@ -19,11 +19,11 @@ for _, op in ipairs(c.ops) do
 end
 if told and not holds(told.user, told.session) then return {'NO_SUCH_USER'} end
 if told and args.held then
-  key_hold(c, nil, told.event)
+  key_hold(keyed, nil, told.event)
   return {'OK'}
 end
 if told then
   for _, s in ipairs(sessions_of(told.user, '')) do tell(s, told.event) end
 end
-key_keep(c, nil, '')
+key_keep(keyed, nil, '')
 return {'OK'}

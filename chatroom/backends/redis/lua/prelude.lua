@@ -950,8 +950,8 @@ local function premise_holds(c, p, step)
     return (redis.call('HGET', SIGNED, s.name) or '') == p.account
   elseif kind == 'NameEnding' then
     return (redis.call('HEXISTS', P .. 'ending', s.name) == 1) == p.ending
-  elseif kind == 'KeyUnused' then  -- checked first by key_done
-    return true
+  elseif kind == 'KeyUnused' then  -- kept where its change's room is, if any
+    return redis.call('EXISTS', txn_key(s.room, p.sender, p.key)) == 0
   elseif kind == 'DevicesAre' then
     return same_set(redis.call('SMEMBERS', holders_key(s.name)), p.tokens)
   elseif kind == 'FailuresAtMost' then  -- as counted (forgotten: none)
@@ -976,44 +976,44 @@ end
 -- A keyed line's key (chatroom.core.model.changes.transactions), the last
 -- of change c's premises, KeyUnused: checked before any other by the
 -- script that stores c, in the place r it stores it (a room's key, or nil
--- for the server's slot). A key done already answers {'KEYED', line,
--- target, id, held} (nothing applied; held 1, and no id, for a message
--- held: key_hold), after a write of its own (its expiry renewed: a day
--- from the repeat) that a WAIT on the node's connection confirms only
--- once the replicas have the record too; nil if it is unused. A key is
--- kept as one string, `line id target` (id `!` while its message is
--- held), expiring TXN_SECONDS after it was done.
+-- for the server's slot: premise_holds reads it where c's room is). A key
+-- done already answers {'KEYED', line, target, id, held} (nothing
+-- applied; held 1, and no id, for a message held: key_hold), after a write
+-- of its own (its expiry renewed: a day from the repeat) that a WAIT on
+-- the node's connection confirms only once the replicas have the record
+-- too; nil if it is unused. Either way, the premise too, which key_keep or
+-- key_hold then keep. A key is kept as one string, `line id target` (id `!`
+-- while its message is held), expiring TXN_SECONDS after it was done.
 local function key_done(c, r)
   local p = c.premises[#c.premises]
+  if premise_holds(c, p) then return nil, p end
   local k = txn_key(r, p.sender, p.key)
   local kept = redis.call('GET', k)
-  if not kept then return nil end
   redis.call('EXPIRE', k, TXN_SECONDS)
   local line, id, target = string.match(kept, '^(%S+) (%S*) (.*)$')
-  if id == '!' then return {'KEYED', line, target, '', 1} end
-  return {'KEYED', line, target, id, 0}
+  if id == '!' then return {'KEYED', line, target, '', 1}, p end
+  return {'KEYED', line, target, id, 0}, p
 end
--- Change c, resting on a key (key_done), was applied and made event `id`
--- ('' for none): its key kept with it, in the same script.
 -- Sender s's key k kept in place r, as done by `line` to `target`, making
 -- event `id` ('' for none).
 local function key_kept(r, s, k, line, id, target)
   redis.call('SET', txn_key(r, s, k), line .. ' ' .. id .. ' ' .. target,
     'EX', TXN_SECONDS)
 end
-local function key_keep(c, r, id)
-  local p = c.premises[#c.premises]
+-- A change resting on key p (key_done) was applied and made event `id`
+-- ('' for none): its key kept with it in place r, in the same script.
+local function key_keep(p, r, id)
   key_kept(r, p.sender, p.key, p.line, id or '', p.target)
 end
--- Change c's keyed message (unnumbered), behind --redis-replicas: neither
+-- A change's keyed message (unnumbered), resting on key p (key_done),
+-- behind --redis-replicas: neither
 -- numbered, kept nor published yet, but held with its key (its record's
 -- id `!`, the message beside it) until the node's WAIT says the replicas
 -- have it; then publish-held.lua says it. So no member anywhere sees a
 -- message a dying primary had before any replica did (the promoted
 -- replica has neither it nor its key, and gives the repeat an id of its
 -- own), and ids still reach members in the order they were given.
-local function key_hold(c, r, message)
-  local p = c.premises[#c.premises]
+local function key_hold(p, r, message)
   key_kept(r, p.sender, p.key, p.line, '!', p.target)
   redis.call('SET', txn_key(r, p.sender, p.key) .. ':held', message, 'EX', TXN_SECONDS)
 end

@@ -14,8 +14,10 @@
 -- publish-held.lua says it.
 local c = args.change
 local conversation = c.subject.key
-if args.keyed then  -- a keyed line's (/txn): done already, whatever since
-  local done = key_done(c, nil)
+local keyed = nil  -- a keyed line's key (/txn): done already, whatever since
+if args.keyed then
+  local done
+  done, keyed = key_done(c, nil)
   if done then return done end
 end
 local failed = unmet(c)
@@ -24,7 +26,7 @@ local key = P .. 'talk:' .. conversation
 local appended = 0
 for _, op in ipairs(c.ops) do
   if op.kind == 'AppendPrivate' and args.held then  -- said once confirmed
-    key_hold(c, nil, op.event)
+    key_hold(keyed, nil, op.event)
   elseif op.kind == 'AppendPrivate' then
     appended = private_said(conversation, op.event, args.retention)
   elseif op.kind == 'DeletePrivate' then
@@ -38,5 +40,5 @@ for _, op in ipairs(c.ops) do
     feed_private(conversation, args.deletion)
   end
 end
-if args.keyed and not args.held then key_keep(c, nil, appended) end
+if keyed and not args.held then key_keep(keyed, nil, appended) end
 return {'OK', appended}

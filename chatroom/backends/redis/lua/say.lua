@@ -15,8 +15,10 @@
 -- until the node's WAIT confirms it and publish-held.lua says it.
 local c, u = args.change, args.user
 local r = c.subject.room
-if args.keyed then  -- a keyed line's (/txn): done already, whatever since
-  local done = key_done(c, r)
+local keyed = nil  -- a keyed line's key (/txn): done already, whatever since
+if args.keyed then
+  local done
+  done, keyed = key_done(c, r)
   if done then return done end
 end
 local outside = false
@@ -42,11 +44,11 @@ for _, op in ipairs(c.ops) do
     emit(r, op.event)
     redis.call('SREM', quiet_key(r), op.user)
   elseif op.kind == 'Append' and args.held then  -- said once confirmed
-    key_hold(c, r, op.event)
+    key_hold(keyed, r, op.event)
     id, seq = 0, 0
   elseif op.kind == 'Append' then
     id, seq = said(r, op.event, args.retention, op.oldest)
   end
 end
-if args.keyed and not args.held then key_keep(c, r, id) end
+if keyed and not args.held then key_keep(keyed, r, id) end
 return {'OK', id, seq}
