@@ -455,22 +455,22 @@ class LineSession:
         may carry, sent where LINE alone may be (in a room, or the lobby
         for ``/msg``), and is refused as LINE alone would be."""
         try:
-            keyed = split_txn(args)
+            key, command, rest = split_txn(args)
         except ValueError as why:
             raise errors.bad_args(str(why)) from None
-        if keyed.command:
-            _, states = COMMANDS[keyed.command]
+        if command:
+            _, states = COMMANDS[command]
             if self.state not in states:
-                refusal = errors.room_command_only(keyed.command)
-                if keyed.command != "say":
+                refusal = errors.room_command_only(command)
+                if command != "say":
                     raise refusal
                 # /say names its room: a repeat from the lobby is answered
-                acknowledged = await said_outside(self, keyed.args, keyed.key, refusal)
+                acknowledged = await said_outside(self, rest, key, refusal)
                 self.send(render_ack(acknowledged))
                 return
         elif self.state != ROOM:
             raise errors.in_lobby()
-        acknowledged = await KEYED[keyed.command](self, keyed.args, keyed.key)
+        acknowledged = await KEYED[command](self, rest, key)
         self.send(render_ack(acknowledged))
 
     async def do_in(self, args: str) -> None:
