@@ -23,7 +23,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import txredisapi
@@ -168,14 +167,6 @@ async def by_text(
                 if not unknown_script(refusal, script):
                     raise
     return await execute("EVAL", script.source, 1, key, *args)
-
-
-def held_again(change: DecidedChange) -> DecidedChange:
-    """A held keyed change as ``PUBLISH_HELD`` reads its premises again,
-    for what changed while it was held: all but its key's, the last
-    (``KeyUnused``), which the change holds itself by then (the script
-    that held it checked the key first)."""
-    return replace(change, premises=change.premises[:-1])
 
 
 def key_done(reply: list[Any]) -> KeyDoneError:

@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any
 
 from chatroom.backends.redis import scripts
-from chatroom.backends.redis.calls import RedisCalls, held_again, key_done
+from chatroom.backends.redis.calls import RedisCalls, key_done
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replicas import ReplicaWait
@@ -300,14 +300,8 @@ class RedisConversations:
             if not done.record.held or done.record.line != keyed.line:
                 raise done  # said already, or the key asked for another line
         change = operands["change"]
-        publish: dict[str, Any] = {
-            "room": "",
-            "conversation": "",
-            "user": "",
-            "token": "",
-        }
-        publish.update(sender=keyed.sender, key=keyed.key, **said)
-        publish["change"] = held_again(change)
+        publish = {"room": "", "conversation": "", "user": "", "token": ""}
+        publish.update(sender=keyed.sender, key=keyed.key, change=change, **said)
         try:
             reply = await self.calls.call(
                 PUBLISH_HELD,

@@ -37,7 +37,7 @@ from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.ageing import HistoryAgeing
 from chatroom.backends.redis.bridge import RedisBridge
-from chatroom.backends.redis.calls import MEMBERS_ONLY, held_again, published_nothing
+from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
@@ -1033,7 +1033,7 @@ class RedisBackend:
             "room": change.room,
             "sender": keyed.sender,
             "key": keyed.key,
-            "change": held_again(change),
+            "change": change,
             "user": said_with["user"],
             "token": said_with["token"],
             "retention": self.config.retention,

@@ -730,7 +730,9 @@ end
 -- 'server' or 'room', the step reading it: a premise read on the server's
 -- keys is the server step's, one read on the room's keys the room step's
 -- (each holds in the other), one read on both by each on its own keys; nil
--- where a change is applied in one.
+-- where a change is applied in one. 'key': a keyed line's key, KeyUnused,
+-- read before any other by key_done, and holding at every other step (a
+-- key done answers its record, whatever else changed since).
 local function premise_holds(c, p, step)
   local kind, s = p.kind, c.subject
   -- read on the server's keys
@@ -950,7 +952,8 @@ local function premise_holds(c, p, step)
     return (redis.call('HGET', SIGNED, s.name) or '') == p.account
   elseif kind == 'NameEnding' then
     return (redis.call('HEXISTS', P .. 'ending', s.name) == 1) == p.ending
-  elseif kind == 'KeyUnused' then  -- kept where its change's room is, if any
+  elseif kind == 'KeyUnused' then  -- read at the key's step alone (key_done)
+    if step ~= 'key' then return true end
     return redis.call('EXISTS', txn_key(s.room, p.sender, p.key)) == 0
   elseif kind == 'DevicesAre' then
     return same_set(redis.call('SMEMBERS', holders_key(s.name)), p.tokens)
@@ -986,7 +989,7 @@ end
 -- while its message is held), expiring TXN_SECONDS after it was done.
 local function key_done(c, r)
   local p = c.premises[#c.premises]
-  if premise_holds(c, p) then return nil, p end
+  if premise_holds(c, p, 'key') then return nil, p end
   local k = txn_key(r, p.sender, p.key)
   local kept = redis.call('GET', k)
   redis.call('EXPIRE', k, TXN_SECONDS)
