@@ -10,7 +10,8 @@ It starts ``redis-server`` and ``--nodes`` ``chatroom-cluster`` nodes
 sharing one port of ``--door``'s (the line door unless told;
 ``--reuse-port``, as ``make bench-million`` runs them), then the C
 generator's storm: ``--clients`` clients connect, name themselves and
-join rooms of 100, 50 at a time, spread by the kernel over the nodes.
+join rooms of ``--room-size`` (100 unless told), 50 at a time, spread by
+the kernel over the nodes.
 Once the nodes count them all it prints, per client:
 
 - the commands Redis ran (``INFO commandstats``, those its scripts ran
@@ -172,6 +173,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--monitor", action="store_true")
     parser.add_argument(
+        "--room-size",
+        type=int,
+        default=100,
+        help="clients a room (past 256, the nodes' --room-capacity is raised to it)",
+    )
+    parser.add_argument(
         "--door",
         choices=("line", "irc", "ws"),
         default="line",
@@ -193,7 +200,11 @@ def main() -> None:
         redis_server,
         {"line": "chatroom", "irc": "chatroom-irc", "ws": "chatroom-ws"}[options.door],
         ServerCode(sys.executable),
-        [*SERVER_OPTIONS, "--max-rooms", "100000"],
+        [
+            *SERVER_OPTIONS,
+            *("--max-rooms", "100000"),
+            *("--room-capacity", str(max(256, options.room_size))),
+        ],
     )
     seen = Monitored()
     ready = threading.Event()
@@ -228,7 +239,7 @@ def main() -> None:
             nodes.target.port,
             {
                 "clients": clients,
-                "rooms": max(1, clients // 100),
+                "rooms": max(1, clients // options.room_size),
                 "senders": 0,
                 "concurrency": 50,
                 "tag": secrets.token_hex(3),
