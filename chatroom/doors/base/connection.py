@@ -160,7 +160,7 @@ class _ConnectionRare:
     """A :class:`Connection`'s fields that few connections set, and none
     while open and idle."""
 
-    __slots__ = ("abort_call", "close_reason", "own", "verdict")
+    __slots__ = ("abort_call", "close_reason", "held_signon", "own", "verdict")
 
     def __init__(self) -> None:
         self.close_reason: str | None = None
@@ -169,6 +169,10 @@ class _ConnectionRare:
         #: The bucket of what the client sends by itself: the time it is
         #: full again (:meth:`~chatroom.core.policy.flood.FloodRules.take_own`).
         self.own = FULL
+        #: The sign-on line's work waiting for a slot, not started yet
+        #: (:meth:`Connection.run`): the connection's, to close if it
+        #: closes first.
+        self.held_signon: Coroutine[Any, Any, None] | None = None
 
     def at_rest(self, now: float) -> bool:
         """Nothing set but a bucket full again by ``now``: the connection
@@ -178,6 +182,7 @@ class _ConnectionRare:
             and self.abort_call is None
             and self.verdict is CLEAR
             and self.own <= now
+            and self.held_signon is None
         )
 
 
@@ -458,10 +463,16 @@ class Connection:
 
     def _stop(self) -> None:
         """Closing from now on: nothing more is run or sent (what was
-        written goes first)."""
+        written goes first). A sign-on line waiting for a slot will never
+        run: its work is closed now, not left for the garbage collector to
+        find unstarted (see :meth:`run`)."""
         self.closing = True
         if self.send_queue is not None:
             self.send_queue.stop()
+        rare = self._rare
+        if rare is not None and rare.held_signon is not None:
+            rare.held_signon.close()
+            rare.held_signon = None
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the client (nothing once it is closing: the queue
@@ -572,14 +583,22 @@ class Connection:
         A line of a connection without a name yet is a sign-on: it runs
         with one of the server's slots (:mod:`~chatroom.doors.base.admission`),
         or, with none free, waits for one, this connection's reading paused
-        meanwhile.
+        meanwhile (so it has one such line at most). The line's work, a
+        coroutine not started, is the connection's to keep meanwhile, not
+        the slots' queue's: the queue lets go of a connection's entry only
+        when a slot comes free, and none does once the server stops, so a
+        coroutine kept there was never closed, and Python warned at its
+        collection that it "was never awaited". The connection closes it
+        when it closes (:meth:`_stop`), and the queue's entry is only the
+        way to start it.
         """
         if self._timer_purpose != LOGIN:  # named: the usual case
             return self._step(command, refused, False)
         signons = self.server.signons
         if not signons.take(self):
             self.door.pauseProducing()
-            signons.hold(self, lambda: self._start_held(command, refused))
+            self._rarely().held_signon = command
+            signons.hold(self, partial(self._start_held, refused))
             return True
         return self._step(command, refused, True)
 
@@ -608,16 +627,14 @@ class Connection:
         waiting.addBoth(self._signed_on if signing_on else self._done_waiting)
         return True
 
-    def _start_held(
-        self,
-        command: Coroutine[Any, Any, None],
-        refused: Callable[[Failure], None],
-    ) -> bool:
+    def _start_held(self, refused: Callable[[Failure], None]) -> bool:
         """A sign-on slot is free for the line held: run it, then read on
-        (unless it waits); False if the connection closed meanwhile."""
-        if self.closing:
-            command.close()
+        (unless it waits); False if the connection closed meanwhile (and
+        closed the line's work, :meth:`_stop`)."""
+        rare = self._rare
+        if rare is None or rare.held_signon is None or self.closing:
             return False
+        command, rare.held_signon = rare.held_signon, None
         if not self._step(command, refused, True):
             self._done_waiting(None)
         return True

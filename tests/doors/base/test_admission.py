@@ -11,6 +11,11 @@ accepts).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from twisted.internet import tcp
 from twisted.internet.defer import Deferred
 from twisted.internet.protocol import Factory
@@ -218,3 +223,67 @@ class SignOnsTests(unittest.TestCase):
         self.assertTrue(all(signons.take(holder) for holder in holders))
         self.assertIn(port, reactor.getReaders())
         self.assertEqual(signons.shut_times, 0)
+
+
+#: A server stops while a name waits for the one slot, the way twistd
+#: stops it (its log begun, as twistd begins it into its log file); then
+#: everything is let go and collected, and whatever Python warned of on
+#: the way is printed.
+STOP_WHILE_WAITING = """
+import gc, warnings
+from twisted.internet.error import ConnectionLost
+from twisted.internet.task import Clock
+from twisted.logger import globalLogBeginner
+from twisted.python.failure import Failure
+from chatroom.core.model.config import ServerConfig
+from chatroom.wiring.service import HubService
+from tests.doors.base.test_admission import SlowNameProtocol
+from tests.support import FakeClient, local_server
+
+globalLogBeginner.beginLoggingTo([lambda event: None], redirectStandardIO=False)
+
+
+def serve_then_stop():
+    server = local_server(ServerConfig(rate=0, signons_in_flight=1), Clock())
+    answers = []
+    alice, bob = (FakeClient(server, protocol_class=SlowNameProtocol) for _ in "ab")
+    for client, name in ((alice, "alice"), (bob, "bob")):
+        client.protocol.session.answers = answers
+        client.send(name)  # alice's takes the one slot; bob's waits
+    print("waiting", server.signons.waiting())
+    HubService(server).stopService()
+    for protocol in (alice.protocol, bob.protocol):
+        protocol.connectionLost(Failure(ConnectionLost()))
+
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    serve_then_stop()
+    gc.collect()
+for warning in caught:
+    print(warning.category.__name__, warning.message)
+"""
+
+
+class StopTests(unittest.TestCase):
+    """A server that stops while sign-ons wait for a slot lets their
+    lines go cleanly: no line's work is left behind unrun, for Python to
+    find and warn of ("coroutine ... was never awaited") when it is
+    collected. Run in a fresh interpreter, where nothing but the server
+    keeps the server's objects (in a test run Twisted's buffer of log
+    events not yet written keeps every logging connection)."""
+
+    def test_lines_waiting_at_the_stop_leave_no_coroutine_unawaited(self) -> None:
+        """A name waits for the one slot when the server stops: once all
+        is collected, Python has warned of nothing."""
+        checkout = Path(__file__).resolve().parents[3]
+        done = subprocess.run(
+            [sys.executable, "-c", STOP_WHILE_WAITING],
+            cwd=checkout,
+            env=dict(os.environ, PYTHONPATH=str(checkout)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.splitlines(), ["waiting 1"], done.stderr)
