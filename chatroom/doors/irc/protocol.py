@@ -68,7 +68,7 @@ from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.msgids import MsgIds
 from chatroom.doors.irc.positions import PositionKeeper
 from chatroom.doors.irc.rendering import IRCRenderer
-from chatroom.doors.irc.session import REGISTERING, IRCSession
+from chatroom.doors.irc.session import REGISTERING, Handler, IRCSession
 from chatroom.doors.irc.sts import STSPolicy
 from chatroom.doors.irc.table import COMMANDS
 from chatroom.doors.irc.tags import (
@@ -351,20 +351,33 @@ class IRCProtocol(SlottedFraming):
                 )
             return False
         session.tags = message.tags
-        running = entry.handler(session, params)
         opening = command == "BATCH" and params[0].startswith("+")
         if label is not None and not opening:  # a batch's end answers for it
-            running = self._labeled(running, label, command, target)
+            running = self._labeled(entry.handler, params, label, command, target)
+        else:
+            running = entry.handler(session, params)
         return self.connection.run(
             running, lambda failure: self._refused(failure, command, target)
         )
 
     async def _labeled(
-        self, running: Coroutine[Any, Any, None], label: str, command: str, target: str
+        self,
+        handler: Handler,
+        params: tuple[str, ...],
+        label: str,
+        command: str,
+        target: str,
     ) -> None:
-        """A labeled command: its refusal is part of its labeled answer."""
+        """A labeled command: its refusal is part of its labeled answer.
+
+        The command's own coroutine is made here, once this one runs, not
+        handed in made: a sign-on line that waits for a slot may never
+        run (its connection closes first, the server stops), and closing
+        this coroutine unstarted would not close one it was handed, which
+        Python would then find unawaited at its collection
+        (:meth:`~chatroom.doors.base.connection.Connection.run`)."""
         try:
-            await running
+            await handler(self.session, params)
         except Exception:
             self._refused(Failure(), command, target)
         finally:

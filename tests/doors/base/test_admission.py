@@ -225,17 +225,19 @@ class SignOnsTests(unittest.TestCase):
         self.assertEqual(signons.shut_times, 0)
 
 
-#: A server stops while a name waits for the one slot, the way twistd
-#: stops it (its log begun, as twistd begins it into its log file); then
-#: everything is let go and collected, and whatever Python warned of on
-#: the way is printed.
+#: A server stops while a name and an IRC registration wait for the one
+#: slot, the way twistd stops it (its log begun, as twistd begins it into
+#: its log file); then everything is let go and collected, and whatever
+#: Python warned of on the way is printed.
 STOP_WHILE_WAITING = """
 import gc, warnings
 from twisted.internet.error import ConnectionLost
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.logger import globalLogBeginner
 from twisted.python.failure import Failure
 from chatroom.core.model.config import ServerConfig
+from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wiring.service import HubService
 from tests.doors.base.test_admission import SlowNameProtocol
 from tests.support import FakeClient, local_server
@@ -245,14 +247,18 @@ globalLogBeginner.beginLoggingTo([lambda event: None], redirectStandardIO=False)
 
 def serve_then_stop():
     server = local_server(ServerConfig(rate=0, signons_in_flight=1), Clock())
+    irc = IRCFactory(server).buildProtocol(None)
+    irc.makeConnection(StringTransport())
+    irc.dataReceived(b"CAP LS 302\\r\\nCAP REQ :labeled-response\\r\\n")
     answers = []
     alice, bob = (FakeClient(server, protocol_class=SlowNameProtocol) for _ in "ab")
     for client, name in ((alice, "alice"), (bob, "bob")):
         client.protocol.session.answers = answers
         client.send(name)  # alice's takes the one slot; bob's waits
+    irc.dataReceived(b"@label=1 NICK carol\\r\\n")  # waits too
     print("waiting", server.signons.waiting())
     HubService(server).stopService()
-    for protocol in (alice.protocol, bob.protocol):
+    for protocol in (alice.protocol, bob.protocol, irc):
         protocol.connectionLost(Failure(ConnectionLost()))
 
 
@@ -274,8 +280,9 @@ class StopTests(unittest.TestCase):
     events not yet written keeps every logging connection)."""
 
     def test_lines_waiting_at_the_stop_leave_no_coroutine_unawaited(self) -> None:
-        """A name waits for the one slot when the server stops: once all
-        is collected, Python has warned of nothing."""
+        """A line-door name and a labeled IRC ``NICK`` wait for the one
+        slot when the server stops: once all is collected, Python has
+        warned of nothing."""
         checkout = Path(__file__).resolve().parents[3]
         done = subprocess.run(
             [sys.executable, "-c", STOP_WHILE_WAITING],
@@ -286,4 +293,4 @@ class StopTests(unittest.TestCase):
             timeout=120,
         )
         self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertEqual(done.stdout.splitlines(), ["waiting 1"], done.stderr)
+        self.assertEqual(done.stdout.splitlines(), ["waiting 2"], done.stderr)
