@@ -29,6 +29,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.session import LineSession
 from chatroom.doors.web.metrics import ServerCollector
+from chatroom.wiring.service import HubService
 from tests.support import FakeClient, local_server
 
 
@@ -63,6 +64,14 @@ class AdmissionTests(unittest.TestCase):
         self.port.connected = True  # as after startListening
         self.port.startReading()
         self.server.signons.door(self.port)
+        self.addCleanup(self.stop_server)
+
+    def stop_server(self) -> None:
+        """The server stops after each test as twistd stops it, closing
+        every connection: a name a test left waiting for a slot is let go
+        with its connection, not left to Python's "never awaited" warning
+        when a later test's garbage collection finds it."""
+        HubService(self.server).stopService()
 
     def client(self) -> FakeClient:
         client = FakeClient(self.server, protocol_class=SlowNameProtocol)
