@@ -680,7 +680,7 @@ class LocalBackend:
             facts = SpeakingFacts(where.name, seated, quiet, moderated)
             raise PremiseFailedError(facts)
         self.outage.check(where, said.event)  # nothing acknowledged unkept
-        if len(change.ops) > 1:  # a quiet member's JOIN first
+        if change.ops[0] is not said:  # a quiet member's JOIN first
             where.announced(member, tuple(op.event for op in change.of(Announce)))
         self._said(where, said)
         if type(keyed) is KeyUnused:

@@ -678,8 +678,14 @@ class LineSession:
 
     def current_room(self) -> str:
         """The room a room command acts on: the one ``/in`` named while
-        its line runs, else the current room (``NOT_IN_ROOM``: none)."""
-        room = self.addressed or self.room
+        its line runs, else the current room (``NOT_IN_ROOM``: none).
+        Every plain line asks this, and nearly every session holds no rare
+        field (``_extras`` None), so ``/in``'s room is read through its
+        descriptor only when one is set: no call on the message path."""
+        if self._extras is None:
+            room = self.places.current
+        else:
+            room = self.addressed or self.places.current
         if room is None:
             raise errors.not_in_room()
         return room
