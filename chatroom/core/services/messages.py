@@ -342,7 +342,10 @@ class MessageService:
         now = self.clock.seconds()
         if self.files is not None:
             tags = (*tags, *await self.files.tags_for(text))
-        if session.bot and not speaker:  # a bot account's words, at every door
+        account = "" if speaker else session.account_name
+        # A bot account's words are tagged, at every door; a plain name is
+        # no bot's, and is not asked (most speakers, on every message).
+        if account and session.bot:
             tags = with_bot(tags)
         event = Message(
             speaking.room if facts is None else facts.room.name,
@@ -351,7 +354,7 @@ class MessageService:
             text,
             action,
             tags,
-            account="" if speaker else session.account_name,
+            account=account,
             quoted_user=quoting.user if quoting is not None else "",
             quoted_text=start_of(quoting.text) if quoting is not None else "",
         )
