@@ -1299,13 +1299,16 @@ EVENTS: dict[str, Route] = {
 def keyed_by(line: Outgoing | None) -> str | None:
     """The key of a line said with one (``/txn KEY …``, ``/in ROOM /txn
     KEY …``); None for any other line."""
-    return key_of(unaddressed(line.text)[1]) if line is not None else None
+    if line is None:
+        return None
+    _room, inner = unaddressed(line.text)
+    return key_of(inner)
 
 
 def as_typed(line: str) -> str:
     """A line sent as the user typed it: without ``/in ROOM`` nor its key,
     a room message's words without ``/say ROOM``."""
-    inner = unaddressed(line)[1]
+    _room, inner = unaddressed(line)
     if key_of(inner) is None:
         return inner
     said = inner.split(" ", 2)[2] if inner.count(" ") >= 2 else ""

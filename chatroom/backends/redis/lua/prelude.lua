@@ -1011,10 +1011,11 @@ end
 -- A change's keyed message (unnumbered), resting on key p (key_done),
 -- behind --redis-replicas: neither numbered, kept nor published yet, but
 -- held with its key (its record's id `!`, the message beside it) until the
--- node's WAIT says the replicas have it; then publish-held.lua says it. So no member anywhere sees a
--- message a dying primary had before any replica did (the promoted
--- replica has neither it nor its key, and gives the repeat an id of its
--- own), and ids still reach members in the order they were given.
+-- node's WAIT says the replicas have it; then publish-held.lua says it.
+-- So no member anywhere sees a message a dying primary had before any
+-- replica did (the promoted replica has neither it nor its key, and gives
+-- the repeat an id of its own), and ids still reach members in the order
+-- they were given.
 local function key_hold(p, r, message)
   key_kept(r, p.sender, p.key, p.line, '!', p.target)
   redis.call('SET', txn_key(r, p.sender, p.key) .. ':held', message, 'EX', TXN_SECONDS)
