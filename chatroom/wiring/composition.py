@@ -106,7 +106,7 @@ def compose(
     """The core over ``backend`` (which reads ``sessions``' seats), its
     parts built in their order: what others take is built first."""
     notifications, missed_mail = _notices(config, clock, backend, sessions, edges)
-    identities = Identities(config, sessions, backend.rooms, notifications)
+    identities = Identities(config, sessions, backend.rooms, notifications.activity)
     accounts = _accounts(config, clock, backend, hashing)
     calls, apply = _calls(config, clock, backend, identities)
     devices = _devices(config, clock, backend, apply, sessions, identities, accounts)

@@ -659,19 +659,19 @@ class LocalBackend:
                 self._save(room)
             self.rooms.changed(room)
 
-    async def _say(self, member: Member, change: DecidedChange) -> None:
+    def _say(self, member: Member, said: Append, change: DecidedChange) -> None:
         """Its premises checked on the room as it is (nothing changes in
         one process between the core's read and this step, but what a wait
-        of the core's let in), then numbered with the room's next id."""
-        said = change.ops[-1]
-        assert isinstance(said, Append)
+        of the core's let in), then numbered with the room's next id. It
+        waits for nothing, so it is no coroutine: :meth:`apply` is the
+        message's one."""
         where = self.rooms.by_key.get(name_key(said.event.room))
         if where is None or (member not in where.members and not said.outside):
             raise errors.not_in_room()
         premises = change.premises
-        keyed = premises[-1]
-        slot = ""  # where its key is kept, if it is keyed
-        if type(keyed) is KeyUnused:  # a keyed line's (/txn): last of its premises
+        keyed: KeyUnused | None = None
+        if type(premises[-1]) is KeyUnused:  # a keyed line's (/txn): its key last
+            keyed = premises[-1]
             slot = self.keys.check(keyed)  # else KeyDoneError: nothing applied
             premises = premises[:-1]
         if not self._holds(where, member, premises):
@@ -683,7 +683,7 @@ class LocalBackend:
         if change.ops[0] is not said:  # a quiet member's JOIN first
             where.announced(member, tuple(op.event for op in change.of(Announce)))
         self._said(where, said)
-        if type(keyed) is KeyUnused:
+        if keyed is not None:
             self.keys.keep(keyed, said.event, slot)
 
     def _said(self, where: Room, said: Append) -> None:
@@ -711,9 +711,14 @@ class LocalBackend:
         applied with the member and session they are by; a join answers
         what its reply is built from."""
         subject = type(change.subject)
-        if subject is RoomMessages and member is not None and _said(change):
-            await self._say(member, change)
-            return NOTHING
+        if subject is RoomMessages and member is not None:
+            # A message said: an Append of a Message, after a quiet speaker's
+            # announcement if any (an edit, a topic, a reaction or a
+            # tags-only message appends another kind of event).
+            said = change.ops[-1]
+            if type(said) is Append and type(said.event) is Message:
+                self._say(member, said, change)
+                return NOTHING
         if subject is RoomSeating:
             return await self._apply_seating(change, member, session)
         if subject is HeldName:
@@ -1261,12 +1266,3 @@ def _made_and_shown(
         elif type(op) is ReplyHistory:
             shown = op
     return making, shown
-
-
-def _said(change: DecidedChange) -> bool:
-    """Whether a change of a room's messages by a member is a message said
-    (:meth:`LocalBackend._say`): an :class:`Append` of a message, after a
-    quiet speaker's announcement if any (an edit, a topic, a reaction or a
-    tags-only message appends another kind of event)."""
-    said = change.ops[-1]
-    return type(said) is Append and type(said.event) is Message

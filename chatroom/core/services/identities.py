@@ -9,7 +9,7 @@ all the services.
 
 from __future__ import annotations
 
-from chatroom.core.accounts.push import Notifications
+from chatroom.core.accounts.push import Activity
 from chatroom.core.infra.ignoring import NOBODY
 from chatroom.core.infra.seats import Session
 from chatroom.core.infra.sessions import Sessions
@@ -28,14 +28,16 @@ class Identities:
         config: ServerConfig,
         sessions: Sessions,
         rooms: RoomStore,
-        notifications: Notifications,
+        activity: Activity,
     ) -> None:
         #: The configuration in force: who is an admin is read from it at
         #: each command, so a reload takes effect at the next.
         self.config = config
         self.sessions = sessions
         self.rooms = rooms
-        self.notifications = notifications
+        #: When each account was last active: a session asked for is a
+        #: device that did something (Web Push waits for it to be idle).
+        self.activity = activity
 
     def actor(self, member: Member) -> Actor:
         """``member`` as the rules see the user giving a command: its
@@ -84,5 +86,5 @@ class Identities:
         session = self.sessions.get(member)
         if session is None or not session.name:
             raise errors.not_in_room()  # gone meanwhile: nobody to answer
-        self.notifications.active(session.account)  # a device did something
+        self.activity.active(session.account)  # a device did something
         return session

@@ -355,9 +355,10 @@ class MessageService:
             action,
             tags,
             account=account,
-            quoted_user=quoting.user if quoting is not None else "",
-            quoted_text=start_of(quoting.text) if quoting is not None else "",
         )
+        if quoting is not None:  # a reply's, a thread's: most messages quote none
+            event.quoted_user = quoting.user
+            event.quoted_text = start_of(quoting.text)
         key = name_key(session.name)
         for _attempt in range(DECISION_ATTEMPTS):
             if speaking.member and not (speaking.moderated or speaking.quiet):
