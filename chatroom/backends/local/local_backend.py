@@ -663,8 +663,8 @@ class LocalBackend:
         """Its premises checked on the room as it is (nothing changes in
         one process between the core's read and this step, but what a wait
         of the core's let in), then numbered with the room's next id. It
-        waits for nothing, so it is no coroutine: :meth:`apply` is the
-        message's one."""
+        waits for nothing, so it is no coroutine of its own: :meth:`apply`
+        is the one a message's write makes."""
         where = self.rooms.by_key.get(name_key(said.event.room))
         if where is None or (member not in where.members and not said.outside):
             raise errors.not_in_room()
