@@ -17,8 +17,6 @@ facts, a search, the pins and the private conversations.
 
 from __future__ import annotations
 
-from collections import deque
-
 from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.records import Store
@@ -26,6 +24,7 @@ from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of, row_of
 from chatroom.backends.local.transactions import KeptKeys
+from chatroom.backends.local.window import Window
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery, found_events
 from chatroom.core.model.changes.base import Premise
@@ -136,7 +135,7 @@ class LocalMessageSteps:
                 kept.append(event)
             elif op.replacement is not None:
                 kept.append(op.replacement)
-        where.history = deque(kept, maxlen=where.history.maxlen)
+        where.history = Window(where.history.maxlen, kept)
         row = None if op.replacement is None else row_of(op.replacement)
         self.store.replace_event(where.key, row, row_of(was))
 

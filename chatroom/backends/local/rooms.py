@@ -15,11 +15,11 @@ join reply from what the room holds (:meth:`Room.entered_as`).
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from dataclasses import replace
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
+from chatroom.backends.local.window import Window
 from chatroom.core.infra.fanout import Audience, fan_out
 from chatroom.core.model.changes.calls import CallFacts
 from chatroom.core.model.changes.rooms import ReplyHistory
@@ -135,13 +135,13 @@ class Room:
         #: ``--big-room``: from this many members on, joiners join quietly.
         self.big_room = 0
         self.history_size = history_size
-        self.history: deque[StoredEvent] = deque(maxlen=max(history_size, keep or 0))
+        self.history = Window(max(history_size, keep or 0))
         #: Ids of the room's stored events: the newest, and the oldest kept.
         self.last_id = 0
         self.first_id = 1
         #: How many of its newest events the room keeps in all (memory only,
         #: unless the registry has a store that keeps more).
-        self.retention = self.history.maxlen or 0
+        self.retention = self.history.maxlen
         #: Ids of messages redacted while this process ran (an edit read
         #: from the store before the redaction must not bring it back).
         self.redacted: set[str] = set()
@@ -293,21 +293,18 @@ class Room:
         further (an id never means two events under one name)."""
         self.name, self.key = name, name_key(name)
         self._info, self._speaking = None, None
-        self.history = deque(
-            (replace(event, room=name) for event in self.history),
-            maxlen=self.history.maxlen,
+        self.history = Window(
+            self.history.maxlen, (replace(event, room=name) for event in self.history)
         )
         self.last_id = max(self.last_id, last_id)
 
     def remember(self, event: StoredEvent) -> None:
         """Keep a stored event for joiners, resumes and ``/history``
-        (bounded; an event with an id is the room's newest stored one), its
-        live renderings dropped (every member has had them)."""
-        event.forget_renderings()
-        if self.history and len(self.history) == self.history.maxlen:
-            oldest = self.history[0].id  # about to fall out of memory
-            self.held_from = max(self.held_from, int(oldest or 0) + 1)
-        self.history.append(event)
+        (bounded; an event with an id is the room's newest stored one),
+        as its window keeps it (:mod:`chatroom.backends.local.window`)."""
+        fell = self.history.append(event)
+        if fell is not None:  # out of memory now
+            self.held_from = max(self.held_from, int(fell or 0) + 1)
         if event.id:
             self.last_id = int(event.id)
             self.first_id = max(self.first_id, self.last_id - self.retention + 1)
@@ -323,7 +320,7 @@ class Room:
             if replacement is not None
             or (event.id != target and not depends_on(event, target))
         ]
-        self.history = deque(kept, maxlen=self.history.maxlen)
+        self.history = Window(self.history.maxlen, kept)
 
     def newest(self, count: int) -> list[StoredEvent]:
         """The newest ``count`` stored events a joiner is shown, oldest
@@ -336,14 +333,19 @@ class Room:
         what each store holds, so the loop is each store's, the rule the
         core's (tests/backends/contracts/room_times.py, tag_history.py and
         rich.py hold the two to one window)."""
+        window = self.history
+        if window.shown is not None and window.shown[0] == count:
+            return list(window.shown[1])
         shown: list[StoredEvent] = []
         counted = 0
-        for event in reversed(self.history):
+        for event in reversed(window):
             if counted >= count:
                 break
             shown.append(event)
             counted += not isinstance(event, PLAYBACK_ONLY)
-        return shown[::-1]
+        shown.reverse()
+        window.shown = (count, shown)
+        return list(shown)
 
     def entered_as(
         self,
@@ -390,12 +392,12 @@ class Room:
         self.first_id = max(self.first_id, first)
         self.held_from = max(self.held_from, first)
         history = self.history
-        while history and history[0].id and int(history[0].id) < self.first_id:
+        while (oldest := history.oldest_id()) and int(oldest) < self.first_id:
             history.popleft()
 
     def held(self, first: int, last: int) -> list[StoredEvent]:
         """The stored events with ids ``first``..``last`` that memory holds."""
-        return [e for e in self.history if e.id and first <= int(e.id) <= last]
+        return self.history.numbered(first, last)
 
     def holds_from(self, first: int) -> bool:
         """Whether memory holds every kept event from id ``first`` on."""

@@ -3,6 +3,9 @@ history."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Sequence
+
 from twisted.trial import unittest
 
 from chatroom.backends.local import applying
@@ -11,7 +14,7 @@ from chatroom.core.infra.seats import Session
 from chatroom.core.model.changes.base import DecidedChange, Operation
 from chatroom.core.model.changes.rooms import AddMember, Emit, RoomSeating, SetOwner
 from chatroom.core.model.errors import ChatError
-from chatroom.core.model.events import Departure, DepartureKind, Message
+from chatroom.core.model.events import Departure, DepartureKind, Message, StoredEvent
 from chatroom.core.model.text import name_key
 from chatroom.core.policy.rules import check_space
 from chatroom.core.rooms import membership
@@ -141,3 +144,78 @@ class RoomObjectTests(unittest.TestCase):
         self.assertEqual(
             self.room.info().encoded(render_room), b"ROOM Tea 3 3 Tea and biscuits\r\n"
         )
+
+
+def _texts(events: Sequence[StoredEvent]) -> list[str]:
+    """What the messages among ``events`` say, in order."""
+    return [event.text for event in events if isinstance(event, Message)]
+
+
+class KeptWindowTests(unittest.TestCase):
+    """A room's kept messages: read back as they were said, shown to each
+    joiner as the room now is, and out of the garbage collector's walk
+    (a busy server's longest pauses were its collections walking them)."""
+
+    def setUp(self) -> None:
+        self.room = Room("Tea", capacity=10, history_size=3)
+
+    def test_a_message_reads_back_as_it_was_said(self) -> None:
+        """Author, account, action, tags and a reply's quote all come back."""
+        said = Message(
+            "Tea",
+            "bob",
+            "2026-11-30T06:00:00.000Z",
+            "indeed",
+            True,
+            (("reply", "1"), ("bot", "")),
+            "2",
+            account="Bob",
+            quoted_user="alice",
+            quoted_text="the quick brown fox",
+        )
+        self.room.remember(said)
+        (kept,) = self.room.entered_as().history
+        self.assertEqual(kept, said)
+        assert isinstance(kept, Message)
+        self.assertEqual(kept.account, "Bob")
+
+    def test_each_joiner_sees_the_room_as_it_now_is(self) -> None:
+        """Joiners in a row are handed the same events (rendered once per
+        door); a message said or a message edited since shows to the next."""
+        for n in range(1, 4):
+            self.room.remember(Message("Tea", "bob", "t", f"m{n}", id=str(n)))
+        first = self.room.entered_as().history
+        second = self.room.entered_as().history
+        self.assertEqual(_texts(first), ["m1", "m2", "m3"])
+        self.assertIs(first[0], second[0])
+        self.room.remember(Message("Tea", "carol", "t", "m4", id="4"))
+        self.assertEqual(_texts(self.room.entered_as().history), ["m2", "m3", "m4"])
+        self.room.amend("3", Message("Tea", "bob", "t", "m3, edited", id="3"))
+        self.assertEqual(
+            _texts(self.room.entered_as().history),
+            ["m2", "m3, edited", "m4"],
+        )
+        self.assertEqual(_texts(self.room.held(3, 4)), ["m3, edited", "m4"])
+
+    def test_kept_messages_give_the_collector_nothing_to_walk(self) -> None:
+        """Two thousand messages kept in twenty rooms add (nearly) nothing
+        to what a collection walks, where each was an object it walked."""
+        rooms = [Room(f"r{n}", capacity=10, history_size=100) for n in range(20)]
+        gc.collect()
+        before = len(gc.get_objects())
+        for number in range(1, 101):
+            for room in rooms:
+                room.remember(
+                    Message(
+                        room.name,
+                        "bob",
+                        "2026-11-30T06:00:00.000Z",
+                        f"line {number}",
+                        tags=(("reply", "1"),),
+                        id=str(number),
+                        account="Bob",
+                    )
+                )
+        gc.collect()
+        self.assertEqual(sum(len(room.history) for room in rooms), 2000)
+        self.assertLess(len(gc.get_objects()) - before, 200)
