@@ -333,19 +333,7 @@ class Room:
         what each store holds, so the loop is each store's, the rule the
         core's (tests/backends/contracts/room_times.py, tag_history.py and
         rich.py hold the two to one window)."""
-        window = self.history
-        if window.shown is not None and window.shown[0] == count:
-            return list(window.shown[1])
-        shown: list[StoredEvent] = []
-        counted = 0
-        for event in reversed(window):
-            if counted >= count:
-                break
-            shown.append(event)
-            counted += not isinstance(event, PLAYBACK_ONLY)
-        shown.reverse()
-        window.shown = (count, shown)
-        return list(shown)
+        return self.history.newest(count, PLAYBACK_ONLY)
 
     def entered_as(
         self,

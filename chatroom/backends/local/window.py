@@ -15,10 +15,13 @@ so the window keeps it as a plain tuple of those: CPython stops tracking
 a tuple of untracked values the first time a collection meets it, and
 the window costs the collector nothing after that. The other kinds
 (edits, reactions, redactions, topics, tags alone) are rare and stay as
-they are. Reading the window makes the events again; a join's window is
-made once until the room changes (:attr:`Window.shown`), so its
-renderings are made once for every joiner, as when the window held the
-events themselves.
+they are. Reading the window makes the events again. A joiner's window
+(:meth:`Window.newest`) is made once until the room changes, and then
+made again with the events of the last one that are still in it, so
+each door renders a message for joiners once, as when the window held
+the events themselves (a join into a room that is talking cost half as
+much again without that). Those few events, at most a joiner's window
+per room, are all the collector still walks.
 """
 
 from __future__ import annotations
@@ -74,15 +77,16 @@ class Window:
     is handed without touching the window.
     """
 
-    __slots__ = ("_items", "shown")
+    __slots__ = ("_items", "_shown", "_shown_count", "_shown_current")
 
     def __init__(self, maxlen: int, events: Iterable[StoredEvent] = ()) -> None:
         self._items: deque[Kept] = deque(maxlen=maxlen)
-        #: A join's window as the room's last joiner was shown it (its
-        #: count, its events, each with the renderings the doors made),
-        #: until the window changes: joiners after it are handed the same
-        #: events, and each door renders them once. None once it changed.
-        self.shown: tuple[int, list[StoredEvent]] | None = None
+        #: The last joiner's window (:meth:`newest`), its events with the
+        #: renderings the doors made of them; current until the window
+        #: changes.
+        self._shown: list[StoredEvent] = []
+        self._shown_count = 0
+        self._shown_current = False
         for event in events:
             self.append(event)
 
@@ -100,15 +104,36 @@ class Window:
     def __iter__(self) -> Iterator[StoredEvent]:
         return map(as_event, self._items)
 
-    def __reversed__(self) -> Iterator[StoredEvent]:
-        return map(as_event, reversed(self._items))
-
     def oldest_id(self) -> str:
         """The id of the oldest event kept ("" if none, or unnumbered)."""
         if not self._items:
             return ""
         oldest = self._items[0]
         return oldest[6] if isinstance(oldest, tuple) else oldest.id
+
+    def newest(self, count: int, uncounted: tuple[type, ...]) -> list[StoredEvent]:
+        """The newest events, oldest first, back to the ``count``-th of
+        those not of a kind ``uncounted``. The same events as the last
+        call's while the window has not changed since; after a change,
+        the last call's events that are still in the window, and only
+        the newer ones made."""
+        if self._shown_current and self._shown_count == count:
+            return list(self._shown)
+        before = {event.id: event for event in self._shown if event.id}
+        shown: list[StoredEvent] = []
+        counted = 0
+        for item in reversed(self._items):
+            if counted >= count:
+                break
+            if isinstance(item, tuple):
+                event = before.get(item[6]) or as_event(item)
+            else:
+                event = item
+            shown.append(event)
+            counted += not isinstance(event, uncounted)
+        shown.reverse()
+        self._shown, self._shown_count, self._shown_current = shown, count, True
+        return list(shown)
 
     def numbered(self, first: int, last: int) -> list[StoredEvent]:
         """The events with ids ``first``..``last`` (none unnumbered)."""
@@ -148,10 +173,10 @@ class Window:
         else:
             event.forget_renderings()
             items.append(event)
-        self.shown = None
+        self._shown_current = False
         return fell
 
     def popleft(self) -> None:
         """Let the oldest event go."""
         self._items.popleft()
-        self.shown = None
+        self._shown_current = False
