@@ -78,9 +78,11 @@ class Room:
         self.flush()
 
     def connect(self, name: str) -> LineProtocol:
-        transport = StringTransport(
-            peerAddress=IPv4Address("TCP", "127.0.0.1", 40000 + len(self.transports))
-        )
+        # each from an address of its own: the server takes at most 50
+        # connections from one address (``--max-per-ip``)
+        number = len(self.transports)
+        host = f"10.0.{number // 250}.{number % 250 + 1}"
+        transport = StringTransport(peerAddress=IPv4Address("TCP", host, 40000))
         protocol = LineProtocol(self.server)
         protocol.makeConnection(transport)
         protocol.dataReceived(f"{name}\r\n".encode())
