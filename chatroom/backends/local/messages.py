@@ -24,7 +24,7 @@ from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of, row_of
 from chatroom.backends.local.transactions import KeptKeys
-from chatroom.backends.local.window import Window
+from chatroom.backends.local.window import KeptWindow
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery, found_events
 from chatroom.core.model.changes.base import Premise
@@ -135,7 +135,7 @@ class LocalMessageSteps:
                 kept.append(event)
             elif op.replacement is not None:
                 kept.append(op.replacement)
-        where.history = Window(where.history.maxlen, kept)
+        where.history = KeptWindow(where.history.maxlen, kept)
         row = None if op.replacement is None else row_of(op.replacement)
         self.store.replace_event(where.key, row, row_of(was))
 

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
-from chatroom.backends.local.window import Window
+from chatroom.backends.local.window import KeptWindow
 from chatroom.core.infra.fanout import Audience, fan_out
 from chatroom.core.model.changes.calls import CallFacts
 from chatroom.core.model.changes.rooms import ReplyHistory
@@ -135,7 +135,7 @@ class Room:
         #: ``--big-room``: from this many members on, joiners join quietly.
         self.big_room = 0
         self.history_size = history_size
-        self.history = Window(max(history_size, keep or 0))
+        self.history = KeptWindow(max(history_size, keep or 0))
         #: Ids of the room's stored events: the newest, and the oldest kept.
         self.last_id = 0
         self.first_id = 1
@@ -293,7 +293,7 @@ class Room:
         further (an id never means two events under one name)."""
         self.name, self.key = name, name_key(name)
         self._info, self._speaking = None, None
-        self.history = Window(
+        self.history = KeptWindow(
             self.history.maxlen, (replace(event, room=name) for event in self.history)
         )
         self.last_id = max(self.last_id, last_id)
@@ -320,7 +320,7 @@ class Room:
             if replacement is not None
             or (event.id != target and not depends_on(event, target))
         ]
-        self.history = Window(self.history.maxlen, kept)
+        self.history = KeptWindow(self.history.maxlen, kept)
 
     def newest(self, count: int) -> list[StoredEvent]:
         """The newest ``count`` stored events a joiner is shown, oldest

@@ -16,7 +16,7 @@ a tuple of untracked values the first time a collection meets it, and
 the window costs the collector nothing after that. The other kinds
 (edits, reactions, redactions, topics, tags alone) are rare and stay as
 they are. Reading the window makes the events again. A joiner's window
-(:meth:`Window.newest`) is made once until the room changes, and then
+(:meth:`KeptWindow.newest`) is made once until the room changes, and then
 made again with the events of the last one that are still in it, so
 each door renders a message for joiners once, as when the window held
 the events themselves (a join into a room that is talking cost half as
@@ -70,7 +70,7 @@ def as_event(item: Kept) -> StoredEvent:
     return item
 
 
-class Window:
+class KeptWindow:
     """A room's newest kept events, oldest first, at most ``maxlen``.
 
     Iterating makes each event anew: a caller may keep or change what it
