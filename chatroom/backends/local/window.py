@@ -43,31 +43,15 @@ Kept = KeptMessage | StoredEvent
 def as_event(item: Kept) -> StoredEvent:
     """The event a window's ``item`` holds."""
     if isinstance(item, tuple):
-        (
-            room,
-            user,
-            time,
-            text,
-            action,
-            tags,
-            event_id,
-            account,
-            quoted_user,
-            quoted_text,
-        ) = item
         return Message(
-            room,
-            user,
-            time,
-            text,
-            action,
-            tags,
-            event_id,
-            account=account,
-            quoted_user=quoted_user,
-            quoted_text=quoted_text,
+            *item[:7], account=item[7], quoted_user=item[8], quoted_text=item[9]
         )
     return item
+
+
+def id_of(item: Kept) -> str:
+    """The id of the event a window's ``item`` holds ("" if unnumbered)."""
+    return item[6] if isinstance(item, tuple) else item.id
 
 
 class KeptWindow:
@@ -106,10 +90,7 @@ class KeptWindow:
 
     def oldest_id(self) -> str:
         """The id of the oldest event kept ("" if none, or unnumbered)."""
-        if not self._items:
-            return ""
-        oldest = self._items[0]
-        return oldest[6] if isinstance(oldest, tuple) else oldest.id
+        return id_of(self._items[0]) if self._items else ""
 
     def newest(self, count: int, uncounted: tuple[type, ...]) -> list[StoredEvent]:
         """The newest events, oldest first, back to the ``count``-th of
@@ -140,8 +121,7 @@ class KeptWindow:
         return [
             as_event(item)
             for item in self._items
-            if (number := item[6] if isinstance(item, tuple) else item.id)
-            and first <= int(number) <= last
+            if (number := id_of(item)) and first <= int(number) <= last
         ]
 
     def append(self, event: StoredEvent) -> str | None:
@@ -151,10 +131,7 @@ class KeptWindow:
         values; anything else as it is, without the renderings made for
         its live delivery (every member has had them)."""
         items = self._items
-        fell = None
-        if len(items) == items.maxlen and items:
-            oldest = items[0]
-            fell = oldest[6] if isinstance(oldest, tuple) else oldest.id
+        fell = id_of(items[0]) if items and len(items) == items.maxlen else None
         if type(event) is Message:
             items.append(
                 (
