@@ -176,41 +176,73 @@ def _one_space_in(text: str) -> str:
     )
 
 
+#: The first line of the premise interpreter's statement: the one statement
+#: a script's premises narrow (:func:`_interpreter_for`).
+_INTERPRETER = "local function premise_holds("
+
+
 @functools.cache
-def _statements(
-    rooms: str, premises: frozenset[str] | None = None
-) -> tuple[_Statement, ...]:
-    """The prelude with a layout's room keys, cut into its top-level
-    statements, comments and blank lines left out, indented one space; with
-    ``premises``, its premise interpreter reads those alone
-    (:func:`_interpreter_for`).
+def _texts(rooms: str) -> tuple[str, ...]:
+    """The prelude with a layout's room keys, cut into the texts of its
+    top-level statements, comments and blank lines left out.
 
     A statement starts at a ``local`` in the first column and runs to the
     next one: the prelude's functions are indented and end with an ``end``
-    in the first column. What a script sends is its text: kept short, a
-    script's source (sent when Redis does not know it yet) stays within
-    what Redis reads of a client in one turn (16 KiB), so that the
-    commands behind it on the link are read, run and answered a few at a
-    time, not all at once (tests/cluster/test_redis_stalled.py).
-    """
+    in the first column."""
     texts: list[list[str]] = []
     for line in _prelude(rooms).splitlines(keepends=True):
         if line.startswith("local "):
             texts.append([line])
         elif texts and line.strip() and not line.lstrip().startswith("--"):
             texts[-1].append(line)
-    statements = []
-    for lines in texts:
-        text = "".join(lines)
-        if premises is not None and text.startswith("local function premise_holds("):
-            text = _interpreter_for(text, premises)
-        text = _one_space_in(text)
-        found = _DEFINES.match(text)
-        assert found, f"not a definition: {lines[0]!r}"
-        names = found.group(1) or found.group(2)
-        defines = frozenset(name.strip() for name in names.split(","))
-        statements.append(_Statement(defines, _code_words(text), text))
-    return tuple(statements)
+    return tuple("".join(lines) for lines in texts)
+
+
+def _statement(text: str) -> _Statement:
+    """One statement of the prelude, indented one space: what a script
+    sends is its text, kept short, so that a script's source (sent when
+    Redis does not know it yet) stays within what Redis reads of a client
+    in one turn (16 KiB), and the commands behind it on the link are
+    read, run and answered a few at a time, not all at once
+    (tests/cluster/test_redis_stalled.py)."""
+    text = _one_space_in(text)
+    found = _DEFINES.match(text)
+    assert found, f"not a definition: {text.partition(chr(10))[0]!r}"
+    names = found.group(1) or found.group(2)
+    defines = frozenset(name.strip() for name in names.split(","))
+    return _Statement(defines, _code_words(text), text)
+
+
+@functools.cache
+def _statements(rooms: str) -> tuple[_Statement, ...]:
+    """The prelude's statements with a layout's room keys, its premise
+    interpreter whole: made once a layout, and shared by every script
+    (each script's premises narrow one statement of them:
+    :func:`_statements_for`; a copy of them all per set of premises was
+    a tenth of an idle node's memory)."""
+    return tuple(_statement(text) for text in _texts(rooms))
+
+
+@functools.cache
+def _interpreter(rooms: str, premises: frozenset[str]) -> _Statement:
+    """The premise interpreter reading ``premises`` alone (:func:`_interpreter_for`)."""
+    (whole,) = [text for text in _texts(rooms) if text.startswith(_INTERPRETER)]
+    return _statement(_interpreter_for(whole, premises))
+
+
+def _statements_for(
+    rooms: str, premises: frozenset[str] | None
+) -> tuple[_Statement, ...]:
+    """:func:`_statements`, with ``premises`` (None: any) the kinds of
+    premise its interpreter reads."""
+    statements = _statements(rooms)
+    if premises is None:
+        return statements
+    narrowed = _interpreter(rooms, premises)
+    return tuple(
+        narrowed if statement.text.startswith(_INTERPRETER) else statement
+        for statement in statements
+    )
 
 
 def needed_prelude(
@@ -236,7 +268,7 @@ def needed_prelude(
 
 def _needed(rooms: str, body: str, premises: frozenset[str] | None) -> list[_Statement]:
     """The statements of :func:`needed_prelude`, in the prelude's order."""
-    statements = _statements(rooms, premises)
+    statements = _statements_for(rooms, premises)
     wanted = set(_code_words(body))
     taken: set[int] = set()
     grew = True
