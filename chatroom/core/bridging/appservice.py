@@ -315,6 +315,17 @@ class Pinger:
         if not self.stopped:
             self._ping_until_answered()
 
+    def failed_a_push(self) -> None:
+        """This server failed a transaction the homeserver pushed (its store
+        away, say): the homeserver backs off before pushing it again
+        (Synapse from 2 s, doubling up to 8.5 minutes) and pushes at once
+        only when pinged meanwhile. Ping it in :data:`PING_EVERY` seconds,
+        and until it answers, so what it holds comes within that time, not
+        the back-off's; not at once, so a push that keeps failing is tried
+        again at most that often."""
+        if not self.stopped and not self.loop.running:
+            self.loop.start(PING_EVERY, now=False)
+
     def _ping_until_answered(self) -> None:
         if not self.loop.running:
             self.loop.start(PING_EVERY, now=True)
@@ -459,6 +470,13 @@ class MatrixBridge:
         after a restart: an id seen before with other events is a new
         transaction, whose events are relayed, each once.)"""
         self.pinger.answering = True
+        try:
+            await self._relay_all(txn_id, events)
+        except Exception:
+            self.pinger.failed_a_push()  # so it comes again soon
+            raise
+
+    async def _relay_all(self, txn_id: str, events: list[Any]) -> None:
         held = transaction_fingerprint(events)
         if await self.ledger.noted(TRANSACTIONS, txn_id) == held:
             return

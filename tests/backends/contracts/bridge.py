@@ -15,7 +15,11 @@ from typing import Any, cast
 from twisted.internet import defer, reactor, task
 from twisted.logger import Logger, LogLevel
 
-from chatroom.core.bridging.appservice import MatrixBridge, RelayingNowError
+from chatroom.core.bridging.appservice import (
+    PING_EVERY,
+    MatrixBridge,
+    RelayingNowError,
+)
 from chatroom.core.bridging.store import (
     EVENTS,
     FROM_MATRIX,
@@ -760,6 +764,38 @@ class BridgeLifeContract(BridgeFailures, ContractBase):
         yield defer.ensureDeferred(bridge.transaction("t2", events))
         yield self.wait()
         self.assertFalse([x for x in alice.unread() if "said at last" in x])
+
+    @defer.inlineCallbacks
+    def test_a_push_failed_is_asked_for_again_by_a_ping(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A transaction failed (the store away): the homeserver backs off
+        before it pushes it again (Synapse up to 8.5 minutes) unless it is
+        pinged, so the bridge pings it :data:`PING_EVERY` seconds later,
+        not at once (a push that keeps failing is tried again no more
+        often than that); answered, it pings no more."""
+        _, _, bridge = yield self.portal()
+        clock = task.Clock()
+        bridge.pinger.loop.clock = clock  # the pings' own time
+        bridge.pinger.start()
+
+        def pings() -> int:
+            return sum(
+                path.endswith("/ping") for _, path, _, _ in self.homeserver.calls
+            )
+
+        self.assertEqual(pings(), 1)  # at start, answered
+        self.store_away_once(bridge)
+        with self.assertRaises(ChatError):
+            pushed = bridge.transaction("t1", [message("$p1", "asked again")])
+            yield defer.ensureDeferred(pushed)
+        clock.advance(PING_EVERY - 1)
+        self.assertEqual(pings(), 1)
+        clock.advance(1)
+        self.assertEqual(pings(), 2)
+        clock.advance(3 * PING_EVERY)
+        self.assertEqual(pings(), 2)
+        bridge.pinger.stop()
 
     @defer.inlineCallbacks
     def test_a_transaction_pushed_again_takes_one_token(
