@@ -207,7 +207,7 @@ def _statement(text: str) -> _Statement:
     (tests/cluster/test_redis_stalled.py)."""
     text = _one_space_in(text)
     found = _DEFINES.match(text)
-    assert found, f"not a definition: {text.partition(chr(10))[0]!r}"
+    assert found, f"not a definition: {text.splitlines()[0]!r}"
     names = found.group(1) or found.group(2)
     defines = frozenset(name.strip() for name in names.split(","))
     return _Statement(defines, _code_words(text), text)
