@@ -39,6 +39,10 @@ class Outcome:
     unseen: list[str] = field(default_factory=list)
     #: ``r0``'s members at the end, as the watcher's ``/who`` lists them.
     members: list[str] = field(default_factory=list)
+    #: Every ``PART r0`` and ``JOIN r0`` the watcher read, in order: what
+    #: a member missing at the end went through (a second ``PART`` after
+    #: its return, or none).
+    comings_and_goings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -220,6 +224,9 @@ async def blip(
     watcher.send("/who")
     members = await asyncio.wait_for(watcher.until("MEMBERS r0 "), deadline)
     outcome.members = members.split(" ")[2:]
+    outcome.comings_and_goings = [
+        line for line in watcher.lines if line.startswith(("PART r0 ", "JOIN r0 "))
+    ]
     for task in done:
         if task.exception() is not None:
             outcome.problems.append(repr(task.exception()))

@@ -47,7 +47,11 @@ class NamesAfterDropTests(unittest.TestCase):
         self.assertEqual((outcome.refused, outcome.unseated), (0, 0))
         self.assertEqual(outcome.unseen, [])
         expected = {"watch0", *(f"u{i}" for i in range(ROOM))}
-        self.assertEqual(set(outcome.members), expected)
+        missing = expected - set(outcome.members)
+        seen = [
+            line for line in outcome.comings_and_goings if line.split(" ")[2] in missing
+        ]
+        self.assertEqual(set(outcome.members), expected, f"the watcher read {seen}")
 
     def test_one_server(self) -> None:
         server = Server(self.folder, *self.options)
