@@ -218,8 +218,8 @@ def _statements(rooms: str) -> tuple[_Statement, ...]:
     """The prelude's statements with a layout's room keys, its premise
     interpreter whole: made once a layout, and shared by every script
     (each script's premises narrow one statement of them:
-    :func:`_statements_for`; a copy of them all per set of premises was
-    a tenth of an idle node's memory)."""
+    :func:`_statements_for`; a copy of them all per set of premises
+    would hold some 11 MB of every node)."""
     return tuple(_statement(text) for text in _texts(rooms))
 
 

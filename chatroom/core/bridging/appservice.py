@@ -323,12 +323,12 @@ class Pinger:
         and until it answers, so what it holds comes within that time, not
         the back-off's; not at once, so a push that keeps failing is tried
         again at most that often."""
-        if not self.stopped and not self.loop.running:
-            self.loop.start(PING_EVERY, now=False)
+        if not self.stopped:
+            self._ping_until_answered(now=False)
 
-    def _ping_until_answered(self) -> None:
+    def _ping_until_answered(self, now: bool = True) -> None:
         if not self.loop.running:
-            self.loop.start(PING_EVERY, now=True)
+            self.loop.start(PING_EVERY, now=now)
 
     def _quiet(self) -> None:
         if self.loop.running:

@@ -4,8 +4,8 @@ Every script carries the prelude's statements its body reaches, its
 premise interpreter narrowed to the premises its changes rest on
 (:mod:`chatroom.backends.redis.prelude`). Read again for each set of
 premises, the prelude's statements (each with the words of its code)
-were kept once per set: 11 MB of an idle node's 58, which an operator
-running a node per core pays on every one of them.
+would be kept once per set: 11 MB of an idle node's 58, which an
+operator running a node per core would pay on every one of them.
 """
 
 from __future__ import annotations
