@@ -81,12 +81,16 @@ def seating_facts(room: Room, member: Member, key: str) -> SeatingFacts:
 
 
 def leaving_facts(
-    room: Room, about: tuple[str, ...], member: Member | None = None
+    room: Room,
+    about: tuple[str, ...],
+    member: Member | None = None,
+    holders: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> LeavingFacts:
     """What the departures of users ``about`` (name keys) from room
     ``room`` are decided on, as their sessions end; ``member``, if known,
-    is one of them (found without a walk of the room)."""
-    here = [(u, _member(room, u, member)) for u in about]
+    is one of them (found without a walk of the room); ``holders``, the
+    sessions holding their seats."""
+    here = [(u, member_of(room, u, member)) for u in about]
     firsts = tuple(
         Heir(room.key_of(m), room.members[m])
         for m in itertools.islice(room.members, len(about) + 1)
@@ -98,10 +102,11 @@ def leaving_facts(
         firsts,
         frozenset(u for u, m in here if m is not None),
         frozenset(u for u, m in here if m is not None and m in room.quiet),
+        holders,
     )
 
 
-def _member(room: Room, user: str, known: Member | None) -> Member | None:
+def member_of(room: Room, user: str, known: Member | None) -> Member | None:
     """Room ``room``'s member whose name key is ``user``: ``known`` if it
     is the one, else found by a walk of the room."""
     if known is not None and known in room.members and room.key_of(known) == user:

@@ -123,6 +123,7 @@ from chatroom.core.model.changes.rooms import (
     ReplyHistory,
     RoomName,
     RoomSeating,
+    SeatHeldBy,
     SetOwner,
     SetPolicy,
     Version,
@@ -158,6 +159,7 @@ from chatroom.core.model.events import (
 from chatroom.core.model.facts import (
     ClaimFacts,
     Ending,
+    Leaving,
     LeavingFacts,
     SpeakingFacts,
     Target,
@@ -540,9 +542,12 @@ class LocalBackend:
                 room.depart(member)
                 self.rooms.unplace(member, room)
         elif rooms and key is not None:
+            held = ((key, (session.token,)),)  # its seat in each of its rooms
             ending = Ending(
-                ((key, session.name),),
-                tuple(applying.leaving_facts(room, (key,), member) for room in rooms),
+                (Leaving(key, session.name, session.token),),
+                tuple(
+                    applying.leaving_facts(room, (key,), member, held) for room in rooms
+                ),
                 DepartureKind.QUIT,
                 release.reason,
                 own_words=release.own_words,
@@ -565,11 +570,23 @@ class LocalBackend:
         member = self.server.users.get(user) if user else None
         if room is not None and member not in room.members:
             member = room.member_keyed(user) if user else None
+        seats = [p for p in change.premises if isinstance(p, SeatHeldBy)]
+        change = replace(
+            change, premises=tuple(p for p in change.premises if p not in seats)
+        )
         premise = applying.failed(room, change, member, user, len(self.rooms.by_key))
+        if premise is None and room is not None:
+            users = tuple(p.user for p in seats)
+            holders = dict(self._holders(room, users, member))
+            others = (p for p in seats if p.session not in holders.get(p.user, ()))
+            premise = next((p for p in others if p.user in holders), None)
         if premise is not None:
             now = LeavingFacts(change.room, False)
             if room is not None:
-                now = applying.leaving_facts(room, change.about)
+                about = change.about
+                now = applying.leaving_facts(
+                    room, about, None, self._holders(room, about, member)
+                )
             raise PremiseFailedError(now, premise)
         assert room is not None
         gone = [
@@ -587,6 +604,24 @@ class LocalBackend:
         if room.owner is not owner:
             self._save(room)
         self.rooms.changed(room)
+
+    def _holders(
+        self, room: Room, about: tuple[str, ...], member: Member | None
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Of the users ``about`` (name keys) who are in ``room``, the
+        session holding each one's seat (one process: a seat is one
+        connection's), for a session's end to tell its own seat from one
+        a later session of the name took
+        (:attr:`~chatroom.core.model.facts.LeavingFacts.holders`);
+        ``member``, if known, is one of the seats (found without a walk of
+        the room)."""
+        held = []
+        for user in about:
+            seat = applying.member_of(room, user, member)
+            session = self.server.sessions.get(seat) if seat is not None else None
+            if session is not None:
+                held.append((user, (session.token,)))
+        return tuple(held)
 
     # -- rooms ----------------------------------------------------------------
 

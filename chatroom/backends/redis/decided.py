@@ -31,6 +31,7 @@ def leaving_of(seating: RedisSeating) -> LeavingFacts:
         seating.firsts,
         frozenset(seating.present),
         seating.quiet,
+        seating.holders,
     )
 
 

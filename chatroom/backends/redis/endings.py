@@ -20,8 +20,10 @@ out in the other order):
 2. those copies (:class:`~.copies.MemberCopies`) and the seatings the
    node has not (``SEATINGS``), together; then the rooms are reported to
    the core, which decides each room's departures
-   (:mod:`chatroom.core.rooms.departures`) and hands them back as a change
-   (``APPLY``, :meth:`Endings.apply`), the rooms together;
+   (:mod:`chatroom.core.rooms.departures`: only the seats the ended
+   session holds, as each room's copy of the member names them) and hands
+   them back as a change (``APPLY``, :meth:`Endings.apply`), the rooms
+   together;
 3. the server's last step (``ENDED``): the indexes that named the rooms
    left (``index_last``) and the names freed.
 
@@ -36,7 +38,7 @@ when told to end it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -52,7 +54,7 @@ from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.rooms import Wait
 from chatroom.core.model.events import DepartureKind
-from chatroom.core.model.facts import Ending
+from chatroom.core.model.facts import Ending, Leaving
 from chatroom.core.model.nodemessages import EndSession
 
 #: Why a session whose node no longer has it ends.
@@ -253,9 +255,9 @@ class Endings:
         """The leavers' departures from the rooms ``about`` (room → the
         leavers it lists), decided on the seatings ``seen``
         (:meth:`departed`), then the server's last step (``ENDED``)."""
-        names = {leaver.u: leaver.name for leaver in leavers}
+        users = [Leaving(leaver.u, leaver.name, leaver.token) for leaver in leavers]
         applied = await self.departed(
-            names, about, seen, kind, reason, waits_until, own_words, always
+            users, about, seen, kind, reason, waits_until, own_words, always
         )
         left = [change for change in applied if leaves_an_index(change)]
         ended = [[leaver.u, leaver.token] for leaver in leavers]
@@ -264,7 +266,7 @@ class Endings:
 
     async def departed(
         self,
-        names: dict[str, str],
+        users: Sequence[Leaving],
         about: dict[str, list[str]],
         seen: dict[str, RedisSeating],
         kind: DepartureKind,
@@ -273,16 +275,15 @@ class Endings:
         own_words: bool = False,
         always: bool = False,
     ) -> list[DecidedChange]:
-        """Users (``names``: name key → name) leave the rooms ``about``
-        (room → the users it lists), reported to the core with the
-        seatings ``seen``: :mod:`chatroom.core.rooms.departures` decides them and
-        hands each room's back (:meth:`apply`). The changes stored, whose
-        server's step after them is the caller's."""
+        """``users`` leave the rooms ``about`` (room → the users it
+        lists) where their ended sessions hold their seats, reported to
+        the core with the seatings ``seen``:
+        :mod:`chatroom.core.rooms.departures` decides them and hands each
+        room's back (:meth:`apply`). The changes stored, whose server's
+        step after them is the caller's."""
         rooms = tuple(decided.leaving_of(seen[key]) for key in about)
-        ending = Ending(
-            tuple(names.items()), rooms, kind, reason, waits_until, own_words
-        )
-        departing = _Departing(frozenset(names), always)
+        ending = Ending(tuple(users), rooms, kind, reason, waits_until, own_words)
+        departing = _Departing(frozenset(user.key for user in users), always)
         for key in about:
             self._departing.setdefault(key, []).append(departing)
         try:
@@ -306,7 +307,8 @@ class Endings:
         read = await self.calls.eval(scripts.SEATINGS, {"room": key, "about": [u]})
         seen = outcomes.seated_all(read)
         lost = DepartureKind.QUIT
-        applied = await self.departed({u: name}, {key: [u]}, seen, lost, LOST)
+        ended = [Leaving(u, name, token)]
+        applied = await self.departed(ended, {key: [u]}, seen, lost, LOST)
         await self.room_steps.index_last(applied)
 
     async def apply(self, change: DecidedChange) -> None:

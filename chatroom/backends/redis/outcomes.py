@@ -52,6 +52,7 @@ _RARE_DEFAULTS: tuple[Any, ...] = (
     "",  # claimant
     False,  # restricted
     NO_POLICY,  # policy
+    (),  # holders
 )
 
 
@@ -65,7 +66,8 @@ class RedisSeating(ByFields):
     run about one for every two connections a node holds. So it has slots,
     shares what most are (the empty sets one), and keeps the fields most
     rooms have at their defaults (it exists; its owner is no
-    account's; it is neither permanent nor kept; nobody quiet or present;
+    account's; it is neither permanent nor kept; nobody quiet or present,
+    no seat's holders read;
     it waits for nobody; no claimant; open to all) in one tuple made only
     where one is not (:data:`_RARE_DEFAULTS`): 120 bytes a room, where a
     slot each cost 192."""
@@ -106,6 +108,7 @@ class RedisSeating(ByFields):
         version: str = "",
         policy: RoomPolicy = NO_POLICY,
         newest: int | None = None,
+        holders: tuple[tuple[str, tuple[str, ...]], ...] = (),
     ) -> None:
         self.key = key
         self.name = name
@@ -143,6 +146,7 @@ class RedisSeating(ByFields):
             claimant,
             restricted,
             policy,
+            holders,
         )
         self._rare: tuple[Any, ...] | None = None if rare == _RARE_DEFAULTS else rare
 
@@ -202,6 +206,14 @@ class RedisSeating(ByFields):
         policy: RoomPolicy = self._rarely(9)
         return policy
 
+    @property
+    def holders(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Of the users asked about who are present, the sessions the room
+        names as holding each one's seat (read for a session's end:
+        :attr:`~chatroom.core.model.facts.LeavingFacts.holders`)."""
+        holders: tuple[tuple[str, tuple[str, ...]], ...] = self._rarely(10)
+        return holders
+
     def _fields(self) -> tuple[Any, ...]:
         return (
             self.key,
@@ -229,14 +241,14 @@ class RedisSeating(ByFields):
         self, quiet: frozenset[str] = NO_KEYS, present: tuple[str, ...] = ()
     ) -> RedisSeating:
         """The same seating with these users quiet and present (by
-        default none)."""
+        default none), their seats' holders not read."""
         rare = self._rare or _RARE_DEFAULTS
-        if rare[4] is quiet and rare[5] == present:
+        if rare[4] is quiet and rare[5] == present and not rare[10]:
             return self
         seating = RedisSeating.__new__(RedisSeating)
         for name in RedisSeating.__slots__:
             setattr(seating, name, getattr(self, name))
-        kept = (*rare[:4], quiet, present, *rare[6:])
+        kept = (*rare[:4], quiet, present, *rare[6:10], ())
         seating._rare = None if kept == _RARE_DEFAULTS else kept
         return seating
 
@@ -287,6 +299,7 @@ def seated(row: list[Any]) -> RedisSeating:
     name, incarnation, members, owner, here, account, permanent = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
     capacity, restricted, version, policy, newest, keep = row[13:19]
+    held = row[19] if len(row) > 19 else ()
     flat = b" ".join(firsts).decode()
     first = firsts[0] if firsts else None
     return RedisSeating(
@@ -309,6 +322,10 @@ def seated(row: list[Any]) -> RedisSeating:
         version=version.decode(),
         policy=RoomPolicy.from_json(policy),
         newest=int(newest),
+        holders=tuple(
+            (held[i].decode(), tuple(held[i + 1].decode().split()))
+            for i in range(0, len(held), 2)
+        ),
     )
 
 

@@ -151,6 +151,7 @@ from chatroom.core.model.facts import (
     ClaimFacts,
     Ending,
     HeldElsewhere,
+    Leaving,
     SpeakingFacts,
     WelcomeFacts,
 )
@@ -590,13 +591,19 @@ class RedisBackend:
         """This node's users leave the rooms Redis had them in and it has not
         (``r u`` each): reported to the core with those rooms' seatings,
         which decides the departures (:meth:`.Endings.departed`)."""
-        names = {key_of(session): session.name for _, session in self.sessions.named()}
+        held = {key_of(session): session for _, session in self.sessions.named()}
         about: dict[str, list[str]] = {}
         for entry in places:
             key, _, u = entry.partition(" ")
             about.setdefault(key, []).append(u)
         read = await self.seatings([" ".join([key, *us]) for key, us in about.items()])
-        leavers = {u: names.get(u, u) for us in about.values() for u in us}
+        leavers = [
+            Leaving(u, held[u].name or u, held[u].token)
+            if u in held
+            else Leaving(u, u, "")
+            for us in about.values()
+            for u in us
+        ]
         quit = DepartureKind.QUIT
         seen = outcomes.seated_all(read)
         applied = await self.endings.departed(leavers, about, seen, quit, reason)

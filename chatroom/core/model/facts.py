@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from chatroom.core.model.changes.calls import CallFacts
 from chatroom.core.model.events import DepartureKind, Event, StoredEvent
@@ -199,8 +200,15 @@ class LeavingFacts:
     """A room some users leave as their sessions end, as a back-end read
     it: whether it ``exists``, its :class:`Seating` about nobody, its first
     members in arrival order (``firsts``: one more than the users leaving,
-    or all), and which of those users are in it (``present``) and joined
-    quietly and have not spoken (``quiet``)."""
+    or all), which of those users are in it (``present``) and joined
+    quietly and have not spoken (``quiet``), and the sessions the room
+    names as holding each one's seat (``holders``: name key → tokens; a
+    seat it names none for, or a user it does not list, is any session's).
+
+    The holders tell one seat of a name from the next: an end that started
+    before the name was freed and taken again may read the room only once
+    the new session has sat down in it, and that seat is not the end's to
+    take (:meth:`seat_held_by`)."""
 
     key: str
     exists: bool = True
@@ -208,18 +216,42 @@ class LeavingFacts:
     firsts: tuple[Heir, ...] = ()
     present: frozenset[str] = frozenset()
     quiet: frozenset[str] = frozenset()
+    holders: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def seat_held_by(self, user: str, session: str) -> bool:
+        """Whether ``user``'s seat here is held by session ``session``
+        (among the sessions the room names for it: its own, its devices),
+        or by sessions the room does not name; any seat of ``user``'s if
+        ``session`` is "" (not known: an end of a place a node found stale)."""
+        if not session:
+            return True
+        for key, sessions in self.holders:
+            if key == user:
+                return not sessions or session in sessions
+        return True
+
+
+class Leaving(NamedTuple):
+    """A user whose session ended: its name key, its name, and the token
+    of the session whose end it is, whose seats the end takes out (never
+    one a later session of the same name took once the end had freed it)."""
+
+    key: str
+    name: str
+    #: "" where it is not known (:meth:`LeavingFacts.seat_held_by`).
+    session: str
 
 
 @dataclass(frozen=True)
 class Ending:
     """Sessions that ended (released, taken over, killed, banned, their
-    node gone): their users (``names``: name key → name) leave the
+    node gone): their users (``users``, each :class:`Leaving`) leave the
     ``rooms`` they were in, each a departure of ``kind`` saying ``reason``
     (with ``own_words``, the words a user quit with); ``waits_until`` (ms):
     their node is gone or going, so a room they leave empty waits till
     then for its members."""
 
-    names: tuple[tuple[str, str], ...]
+    users: tuple[Leaving, ...]
     rooms: tuple[LeavingFacts, ...]
     kind: DepartureKind
     reason: str

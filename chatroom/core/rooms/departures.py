@@ -9,8 +9,9 @@ sessions_ended`: an :class:`~chatroom.core.model.facts.Ending`), and here each
 room's departures are decided (:func:`departing`: one
 :func:`chatroom.core.rooms.membership.leave` after another, on the room as those
 before left it) into one :class:`~chatroom.core.model.changes.base.DecidedChange`
-resting on what they read: who of the leavers is in it and quiet, whether
-it empties, the owner and the heirs. The back-end applies it
+resting on what they read: who of the leavers is in it and quiet, that
+each one's seat is still held by the session that ended, whether it
+empties, the owner and the heirs. The back-end applies it
 (:meth:`~chatroom.core.backend.SeatingSteps.apply_departures`) or answers
 the room's facts as they are now, and :class:`Departures` decides again on
 those (:func:`~chatroom.core.infra.retrying.retried`).
@@ -37,6 +38,7 @@ from chatroom.core.model.changes.rooms import (
     QuietAmong,
     RemoveMember,
     RoomSeating,
+    SeatHeldBy,
     SetOwner,
     Stays,
     Wait,
@@ -48,23 +50,24 @@ from chatroom.core.rooms import membership
 
 def departing(
     facts: LeavingFacts,
-    leavers: Sequence[tuple[str, Departure]],
+    leavers: Sequence[tuple[str, str, Departure]],
     waits_until: int = 0,
 ) -> DecidedChange | None:
-    """The departures of users (name key, departure) from the room of
-    ``facts``, in order, each decided on the room as the ones before left
-    it; ``waits_until`` (ms): their node is gone or going, so a room they
-    leave empty waits till then. None when none of them is in it (or it
-    is gone): nothing to change."""
+    """The departures of users (name key, the token of the session whose
+    end it is, departure) from the room of ``facts``, in order, each
+    decided on the room as the ones before left it; ``waits_until`` (ms):
+    their node is gone or going, so a room they leave empty waits till
+    then. None when none of them is in it (or it is gone): nothing to
+    change."""
     if not facts.exists:
         return None
-    about = tuple(u for u, _ in leavers)
+    about = tuple(u for u, _, _ in leavers)
     seating = facts.seating
     owner, members = seating.owner, seating.members
     gone: list[str] = []
     ops: list[Operation] = []
     fate = Fate.STAYS
-    for u, departure in leavers:
+    for u, _, departure in leavers:
         if u not in facts.present:
             continue
         skip = {u, *gone}
@@ -98,6 +101,7 @@ def departing(
         Stays(seating.permanent, seating.keep),
         QuietAmong(about, tuple(sorted(facts.quiet & set(about)))),
         OwnerIs(seating.owner),
+        *(SeatHeldBy(u, s) for u, s, _ in leavers if u in gone and s),
     ]
     if len(about) == 1:  # one leaver: its own place in the room, no more
         if seating.owner == about[0]:
@@ -113,18 +117,23 @@ def departing(
     return DecidedChange(subject, tuple(premises), tuple(ops), about)
 
 
-def departures_of(ending: Ending, facts: LeavingFacts) -> list[tuple[str, Departure]]:
+def departures_of(
+    ending: Ending, facts: LeavingFacts
+) -> list[tuple[str, str, Departure]]:
     """The departures of ``ending``'s users who are in the room of ``facts``
-    (a quit, or a harvest when their node went), as they end."""
+    in a seat their ended session holds (a quit, or a harvest when their
+    node went), as they end: a seat taken since by another session of the
+    same name is that session's, and stays."""
     return [
         (
             u,
+            session,
             membership.ended(
                 facts.seating.room, name, ending.reason, ending.kind, ending.own_words
             ),
         )
-        for u, name in ending.names
-        if u in facts.present
+        for u, name, session in ending.users
+        if u in facts.present and facts.seat_held_by(u, session)
     ]
 
 

@@ -33,6 +33,7 @@ from twisted.internet import defer
 
 import chatroom.core.model.changes as vocabulary
 from chatroom.core.bridging.store import EVENTS, LEASE, SEEN_SECONDS
+from chatroom.core.infra.seats import Session
 from chatroom.core.messages.life import amended, reacted
 from chatroom.core.messages.private import conversation_key
 from chatroom.core.model.accountrecord import NO_PASSWORD
@@ -160,9 +161,11 @@ from chatroom.core.model.changes.rooms import (
     Present,
     QuietAmong,
     QuietAt,
+    RemoveMember,
     RenameRoom,
     RoomName,
     RoomSeating,
+    SeatHeldBy,
     Stays,
     Unrestricted,
     Version,
@@ -198,13 +201,20 @@ from chatroom.core.model.changes.streams import (
 from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
+    Departure,
+    DepartureKind,
     Edited,
     Message,
     PrivateMessage,
     Reaction,
     RoomRenamed,
 )
-from chatroom.core.model.facts import ClaimFacts, CreationFacts, WaitingFacts
+from chatroom.core.model.facts import (
+    ClaimFacts,
+    CreationFacts,
+    LeavingFacts,
+    WaitingFacts,
+)
 from chatroom.core.model.filerecord import FileRecord
 from chatroom.core.model.hooks import Hook
 from chatroom.core.model.slash_commands import SlashCommand
@@ -337,6 +347,19 @@ class PremiseMatrixContract(PremisesBase):
         newest = yield self.done(messages.history(member, session, "tea", 1, None))
         (message,) = newest
         return message
+
+    @defer.inlineCallbacks
+    def bob_back_in_tea(self) -> Generator[Any, Any, tuple[User, User, Session]]:
+        """alice and bob in tea; bob quits and comes back on a new session,
+        in tea again: alice, the new bob, and bob's first session."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        _, before = self.seat("bob")
+        bob.say("/quit")
+        yield self.expect(alice, "PART tea bob")
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        yield self.expect(alice, "JOIN tea bob")
+        return alice, bob, before
 
     # -- the table ------------------------------------------------------------
 
@@ -494,6 +517,31 @@ class PremiseMatrixContract(PremisesBase):
         self.assertEqual(facts.seating.members, 2)
 
     @defer.inlineCallbacks
+    def test_seat_held_by(self) -> Generator[Any, Any, None]:
+        """bob's departure was decided for the end of his first session; he
+        came back on another since and sat down in tea again: the end
+        takes nothing from the new seat, and the refusal brings the room
+        with bob in it, his seat held by the new session."""
+        alice, bob, before = yield self.bob_back_in_tea()
+        _, after = self.seat("bob")
+        gone = Departure("tea", "bob", DepartureKind.QUIT, "connection closed")
+        change = DecidedChange(
+            RoomSeating("tea"),
+            (Present(("bob",), ("bob",)), SeatHeldBy("bob", before.token)),
+            (RemoveMember("bob"), Emit(gone)),
+            ("bob",),
+        )
+        facts = yield self.refused_with(self.apply(change))
+        self.assertIsInstance(facts, LeavingFacts)
+        self.assertEqual(facts.present, frozenset({"bob"}))
+        self.assertFalse(facts.seat_held_by("bob", before.token))
+        self.assertTrue(facts.seat_held_by("bob", after.token))
+        yield self.nobody_heard("PART", alice, alice, bob, shown=("PART ",))
+        alice.say("/who")
+        members = yield self.expect(alice, "MEMBERS tea ")
+        self.assertIn("bob", members.split(" ")[2:])
+
+    @defer.inlineCallbacks
     def test_absent(self) -> Generator[Any, Any, None]:
         """Decided on bob not being in tea; he joined since."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
@@ -601,13 +649,7 @@ class PremiseMatrixContract(PremisesBase):
     def test_session_is(self) -> Generator[Any, Any, None]:
         """alice's action on bob was decided on his session as read; he
         came back on another since."""
-        alice, bob = yield self.in_room("tea", "alice", "bob")
-        _, before = self.seat("bob")
-        bob.say("/quit")
-        yield self.expect(alice, "PART tea bob")
-        bob = yield self.connect("bob")
-        bob.say("/join tea")
-        yield self.expect(alice, "JOIN tea bob")
+        alice, bob, before = yield self.bob_back_in_tea()
         said = Message("tea", "alice", STAMP, "never")
         change = DecidedChange(
             RoomModeration("tea"), (SessionIs("bob", before.token),), (Emit(said),)
@@ -1367,6 +1409,7 @@ CASES: dict[type[Premise], str] = {
     Stays: "test_stays",
     QuietAt: "test_quiet_at",
     Present: "test_present",
+    SeatHeldBy: "test_seat_held_by",
     Absent: "test_absent",
     QuietAmong: "test_quiet_among",
     HeirIs: "test_heir_is",

@@ -16,6 +16,7 @@ from chatroom.backends.redis.endings import LOST
 from chatroom.core.model import errors
 from chatroom.core.model.changes.base import FactsChangedError
 from chatroom.core.model.events import DepartureKind
+from chatroom.core.model.facts import Leaving
 from chatroom.doors.base.leaving import LostConnections
 from chatroom.doors.web.metrics import ServerCollector
 from chatroom.wire.names import name_key
@@ -183,12 +184,28 @@ class ReconnectElsewhereTests(TeaOnTwoNodes):
         self.assertEqual([x for x in again.unread() if x.startswith("BYE")], [])
 
 
+def session_token(backend: Any, name: str) -> str:
+    """The token of the session called ``name`` on ``backend``'s node."""
+    return next(s.token for _, s in backend.sessions.named() if s.name == name)
+
+
 class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
     """bob's release, and another end of his in the same room under way at
     the same time (a join of his cut short by the release,
     :meth:`~chatroom.backends.redis.endings.Endings.leave_ended`)."""
 
     config = CONFIG
+
+    @defer.inlineCallbacks
+    def bob_in_tea(self) -> Generator[Any, Any, tuple[User, User]]:
+        """alice makes tea, and bob joins her there."""
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        yield self.expect(alice, "JOIN tea bob")
+        return alice, bob
 
     @defer.inlineCallbacks
     def test_the_other_end_done_first_leaves_the_release_whole(
@@ -210,11 +227,12 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
         )
         bob.say("/join tea")
         yield self.expect(alice, "JOIN tea bob")
+        token = session_token(backend, "bob")
 
         async def the_other_end() -> None:
             seen = outcomes.seated_all(before)
             applied = await backend.endings.departed(
-                {u: "bob"}, {room: [u]}, seen, DepartureKind.QUIT, LOST
+                [Leaving(u, "bob", token)], {room: [u]}, seen, DepartureKind.QUIT, LOST
             )
             self.assertEqual(applied, [])  # bob was not in tea, as it read
 
@@ -236,18 +254,52 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
         yield self.expect(again, "MEMBERS tea alice bob")
 
     @defer.inlineCallbacks
+    def test_a_late_end_leaves_the_seat_of_the_names_next_session(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob's first session ends (his connection gone, a claim of his
+        name ending it at once) and he sits down in tea again on a new
+        one; another end of the first session, run late (the node that
+        had it, releasing it in its turn while that end was under way),
+        takes nothing from the new seat: neither one that reads tea only
+        now, nor one decided on tea as it was before he came back."""
+        alice, bob = yield self.bob_in_tea()
+        backend = redis_backend(self.server)
+        room, u = name_key("tea"), name_key("bob")
+        first = session_token(backend, "bob")
+        read = {"room": room, "about": [u]}
+        before = yield defer.ensureDeferred(backend.calls.eval(scripts.SEATINGS, read))
+        bob.say("/quit")
+        yield self.expect(alice, "PART tea bob")
+        again = yield self.connect("bob")
+        again.say("/join tea")
+        yield self.expect(alice, "JOIN tea bob")
+        now = yield defer.ensureDeferred(backend.calls.eval(scripts.SEATINGS, read))
+        for seen in (outcomes.seated_all(now), outcomes.seated_all(before)):
+            applied = yield defer.ensureDeferred(
+                backend.endings.departed(
+                    [Leaving(u, "bob", first)],
+                    {room: [u]},
+                    seen,
+                    DepartureKind.QUIT,
+                    "connection closed",
+                )
+            )
+            self.assertEqual(applied, [])
+        alice.say("/who")
+        self.assertEqual(
+            (yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice bob"
+        )
+        self.assertNotIn("PART tea bob", " ".join(alice.unread()))
+
+    @defer.inlineCallbacks
     def test_a_release_cut_short_is_run_again(self) -> Generator[Any, Any, None]:
         """bob's release fails at tea's departure, first as tea's facts
         kept changing under it (``UNAVAILABLE`` while Redis serves), then
         for a fault (logged): it is run again, which takes him out of tea
         and frees his name, where he would stay listed until the node
         resumed."""
-        alice = yield self.connect("alice")
-        alice.say("/create tea")
-        yield self.expect(alice, "MEMBERS tea alice")
-        bob = yield self.connect("bob")
-        bob.say("/join tea")
-        yield self.expect(alice, "JOIN tea bob")
+        alice, bob = yield self.bob_in_tea()
         backend = redis_backend(self.server)
         apply = backend._apply_departures
         failures = [errors.unavailable(), RuntimeError("a fault in its step")]

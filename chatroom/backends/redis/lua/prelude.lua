@@ -590,7 +590,11 @@ end
 -- '' unless it restricts joins), its newest event id, and 1 if its
 -- policy keeps it (`keep`)}; {r} if there is no room r. Whether the room
 -- stays when empty is the core's to say (chatroom.core.model.facts.Seating).
-local function seating(r, about)
+-- With `holders`, one more: for each of `about` who is a member, its key
+-- and the sessions the room's copy names as holding its seat (own first,
+-- space separated; '' where it has no copy), what a session's end decides
+-- on (chatroom.core.model.facts.LeavingFacts.holders).
+local function seating(r, about, holders)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
                           'permanent', 'kept', 'keep_until', 'capacity', 'restricted',
@@ -620,9 +624,18 @@ local function seating(r, about)
   end
   local restricted, policy = 0, ''
   if info[9] == '1' then restricted, policy = 1, info[11] or '' end
-  return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
+  local row = {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
           here, info[4] or '', permanent, firsts, quiet, present, info[7] or '', claimant,
           info[8] or '0', restricted, info[10] or '0', policy, newest_id(r), keep}
+  if holders then
+    local held = {}
+    for _, a in ipairs(present) do
+      held[#held + 1] = a
+      held[#held + 1] = redis.call('HGET', holding_key(r), a) or ''
+    end
+    row[#row + 1] = held
+  end
+  return row
 end
 
 -- The bytes a hex text (two digits a byte) spells: a DUMP a node carries
@@ -787,6 +800,13 @@ local function premise_holds(c, p, step)
     return (redis.call('HEXISTS', ACCOUNTS, s.account) == 1) == p.exists
   elseif kind == 'Named' then
     return room_read(c).name == p.name
+  elseif kind == 'SeatHeldBy' then  -- by the room's copy: its own, its devices
+    local held = redis.call('HGET', holding_key(s.room), p.user)
+    if not held or held == '' then return true end
+    for token in string.gmatch(held, '%S+') do
+      if token == p.session then return true end
+    end
+    return false
   elseif kind == 'Absent' then
     return not is_member(p.user, s.room)
   elseif kind == 'Present' then

@@ -154,6 +154,19 @@ class Present(Premise):
 
 
 @dataclass(frozen=True)
+class SeatHeldBy(Premise):
+    """User ``user``'s seat (a name key's) is held by session ``session``
+    (a token): one of the sessions the room names as holding it, or the
+    room names none. A session's end rests its departures on it, so that
+    an end which read the room late (its name freed meanwhile by another
+    end of the same session, and taken again) leaves the new session's
+    seat where it is."""
+
+    user: str
+    session: str
+
+
+@dataclass(frozen=True)
 class Absent(Premise):
     """User ``user`` (a name key) is not a member (a join's)."""
 
@@ -410,6 +423,7 @@ declare(
         Stays,
         QuietAt,
         Present,
+        SeatHeldBy,
         Absent,
         QuietAmong,
         HeirIs,
