@@ -137,6 +137,8 @@ def one_round(code: ServerCode, args: argparse.Namespace, redis: str) -> dict:
         million_talk=0,
         million_hold=args.hold,
         million_rest=0,
+        million_room_size=100,
+        million_subscriber_hold=0,
         warmup=0,
         duration=0,
         drain_max=0,

@@ -209,8 +209,9 @@ class RedisSeating(ByFields):
     @property
     def holders(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Of the users asked about who are present, the sessions the room
-        names as holding each one's seat (read for a session's end:
-        :attr:`~chatroom.core.model.facts.LeavingFacts.holders`)."""
+        names as holding each one's seat, where the script read them (a
+        refused departure's: :attr:`~chatroom.core.model.facts.
+        LeavingFacts.holders`)."""
         holders: tuple[tuple[str, tuple[str, ...]], ...] = self._rarely(10)
         return holders
 

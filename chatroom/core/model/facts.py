@@ -208,7 +208,10 @@ class LeavingFacts:
     The holders tell one seat of a name from the next: an end that started
     before the name was freed and taken again may read the room only once
     the new session has sat down in it, and that seat is not the end's to
-    take (:meth:`seat_held_by`)."""
+    take (:meth:`seat_held_by`). A back-end may leave them out of a first
+    read: the departure rests on the seat being the ended session's
+    (:class:`~chatroom.core.model.changes.rooms.SeatHeldBy`), and its
+    refusal brings them."""
 
     key: str
     exists: bool = True

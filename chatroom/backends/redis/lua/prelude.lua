@@ -592,8 +592,9 @@ end
 -- stays when empty is the core's to say (chatroom.core.model.facts.Seating).
 -- With `holders`, one more: for each of `about` who is a member, its key
 -- and the sessions the room's copy names as holding its seat (own first,
--- space separated; '' where it has no copy), what a session's end decides
--- on (chatroom.core.model.facts.LeavingFacts.holders).
+-- space separated; '' where it has no copy): what a departure refused on
+-- SeatHeldBy is decided again on (chatroom.core.model.facts.LeavingFacts.
+-- holders; a first read leaves them out, the premise guarding the seat).
 local function seating(r, about, holders)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',

@@ -1,2 +1,2 @@
 
-return {seating(args.room, args.about, true)}
+return {seating(args.room, args.about)}
