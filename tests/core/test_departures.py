@@ -22,7 +22,7 @@ from chatroom.core.model.changes.rooms import (
     Wait,
 )
 from chatroom.core.model.events import Departure, DepartureKind, OwnerChanged
-from chatroom.core.model.facts import Ending, Heir, Leaving, LeavingFacts, Seating
+from chatroom.core.model.facts import EndedUser, Ending, Heir, LeavingFacts, Seating
 from chatroom.core.rooms.departures import departing, departures_of
 
 
@@ -103,7 +103,7 @@ class EndingsTests(unittest.TestCase):
         down in tea again; an end of the first that reads tea only then
         finds his seat held by the new session: it leaves it (and alice,
         whose seat her own ended session holds, goes)."""
-        users = (Leaving("alice", "alice", "a1"), Leaving("bob", "bob", "b1"))
+        users = (EndedUser("alice", "alice", "a1"), EndedUser("bob", "bob", "b1"))
         ending = Ending(users, (), DepartureKind.QUIT, "connection closed")
         facts = replace(
             _tea("alice", "bob", "carol"),
@@ -120,7 +120,7 @@ class EndingsTests(unittest.TestCase):
         """A seat the room names no sessions for (read from a node's own
         copy, or kept before holders were), or held by the ended session
         among its devices, is the end's to take."""
-        users = (Leaving("alice", "alice", "a1"), Leaving("bob", "bob", "b1"))
+        users = (EndedUser("alice", "alice", "a1"), EndedUser("bob", "bob", "b1"))
         ending = Ending(users, (), DepartureKind.QUIT, "connection closed")
         facts = replace(
             _tea("alice", "bob"),

@@ -158,8 +158,8 @@ from chatroom.core.model.events import (
 )
 from chatroom.core.model.facts import (
     ClaimFacts,
+    EndedUser,
     Ending,
-    Leaving,
     LeavingFacts,
     SpeakingFacts,
     Target,
@@ -544,7 +544,7 @@ class LocalBackend:
         elif rooms and key is not None:
             held = ((key, (session.token,)),)  # its seat in each of its rooms
             ending = Ending(
-                (Leaving(key, session.name, session.token),),
+                (EndedUser(key, session.name, session.token),),
                 tuple(
                     applying.leaving_facts(room, (key,), member, held) for room in rooms
                 ),

@@ -54,7 +54,7 @@ from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.rooms import Wait
 from chatroom.core.model.events import DepartureKind
-from chatroom.core.model.facts import Ending, Leaving
+from chatroom.core.model.facts import EndedUser, Ending
 from chatroom.core.model.nodemessages import EndSession
 
 #: Why a session whose node no longer has it ends.
@@ -255,7 +255,7 @@ class Endings:
         """The leavers' departures from the rooms ``about`` (room → the
         leavers it lists), decided on the seatings ``seen``
         (:meth:`departed`), then the server's last step (``ENDED``)."""
-        users = [Leaving(leaver.u, leaver.name, leaver.token) for leaver in leavers]
+        users = [EndedUser(leaver.u, leaver.name, leaver.token) for leaver in leavers]
         applied = await self.departed(
             users, about, seen, kind, reason, waits_until, own_words, always
         )
@@ -266,7 +266,7 @@ class Endings:
 
     async def departed(
         self,
-        users: Sequence[Leaving],
+        users: Sequence[EndedUser],
         about: dict[str, list[str]],
         seen: dict[str, RedisSeating],
         kind: DepartureKind,
@@ -307,7 +307,7 @@ class Endings:
         read = await self.calls.eval(scripts.SEATINGS, {"room": key, "about": [u]})
         seen = outcomes.seated_all(read)
         lost = DepartureKind.QUIT
-        ended = [Leaving(u, name, token)]
+        ended = [EndedUser(u, name, token)]
         applied = await self.departed(ended, {key: [u]}, seen, lost, LOST)
         await self.room_steps.index_last(applied)
 

@@ -149,9 +149,9 @@ from chatroom.core.model.events import (
 )
 from chatroom.core.model.facts import (
     ClaimFacts,
+    EndedUser,
     Ending,
     HeldElsewhere,
-    Leaving,
     SpeakingFacts,
     WelcomeFacts,
 )
@@ -598,9 +598,9 @@ class RedisBackend:
             about.setdefault(key, []).append(u)
         read = await self.seatings([" ".join([key, *us]) for key, us in about.items()])
         leavers = [
-            Leaving(u, held[u].name or u, held[u].token)
+            EndedUser(u, held[u].name or u, held[u].token)
             if u in held
-            else Leaving(u, u, "")
+            else EndedUser(u, u, "")
             for us in about.values()
             for u in us
         ]

@@ -234,7 +234,7 @@ class LeavingFacts:
         return True
 
 
-class Leaving(NamedTuple):
+class EndedUser(NamedTuple):
     """A user whose session ended: its name key, its name, and the token
     of the session whose end it is, whose seats the end takes out (never
     one a later session of the same name took once the end had freed it)."""
@@ -248,13 +248,13 @@ class Leaving(NamedTuple):
 @dataclass(frozen=True)
 class Ending:
     """Sessions that ended (released, taken over, killed, banned, their
-    node gone): their users (``users``, each :class:`Leaving`) leave the
+    node gone): their users (``users``, each :class:`EndedUser`) leave the
     ``rooms`` they were in, each a departure of ``kind`` saying ``reason``
     (with ``own_words``, the words a user quit with); ``waits_until`` (ms):
     their node is gone or going, so a room they leave empty waits till
     then for its members."""
 
-    users: tuple[Leaving, ...]
+    users: tuple[EndedUser, ...]
     rooms: tuple[LeavingFacts, ...]
     kind: DepartureKind
     reason: str

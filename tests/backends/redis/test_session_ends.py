@@ -16,7 +16,7 @@ from chatroom.backends.redis.endings import LOST
 from chatroom.core.model import errors
 from chatroom.core.model.changes.base import FactsChangedError
 from chatroom.core.model.events import DepartureKind
-from chatroom.core.model.facts import Leaving
+from chatroom.core.model.facts import EndedUser
 from chatroom.doors.base.leaving import LostConnections
 from chatroom.doors.web.metrics import ServerCollector
 from chatroom.wire.names import name_key
@@ -232,7 +232,11 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
         async def the_other_end() -> None:
             seen = outcomes.seated_all(before)
             applied = await backend.endings.departed(
-                [Leaving(u, "bob", token)], {room: [u]}, seen, DepartureKind.QUIT, LOST
+                [EndedUser(u, "bob", token)],
+                {room: [u]},
+                seen,
+                DepartureKind.QUIT,
+                LOST,
             )
             self.assertEqual(applied, [])  # bob was not in tea, as it read
 
@@ -278,7 +282,7 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
         for seen in (outcomes.seated_all(now), outcomes.seated_all(before)):
             applied = yield defer.ensureDeferred(
                 backend.endings.departed(
-                    [Leaving(u, "bob", first)],
+                    [EndedUser(u, "bob", first)],
                     {room: [u]},
                     seen,
                     DepartureKind.QUIT,
