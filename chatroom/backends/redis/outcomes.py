@@ -323,10 +323,17 @@ def seated(row: list[Any]) -> RedisSeating:
         version=version.decode(),
         policy=RoomPolicy.from_json(policy),
         newest=int(newest),
-        holders=tuple(
-            (held[i].decode(), tuple(held[i + 1].decode().split()))
-            for i in range(0, len(held), 2)
-        ),
+        holders=_holders(held) if held else (),
+    )
+
+
+def _holders(flat: Sequence[bytes]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A seating's ``u, sessions, ...`` (sessions space separated) as
+    pairs: a refused departure's seats' holders, read only then (the
+    reply of most scripts has none, and pays nothing for them)."""
+    return tuple(
+        (flat[i].decode(), tuple(flat[i + 1].decode().split()))
+        for i in range(0, len(flat), 2)
     )
 
 
