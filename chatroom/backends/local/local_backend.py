@@ -575,11 +575,12 @@ class LocalBackend:
             change, premises=tuple(p for p in change.premises if p not in seats)
         )
         premise = applying.failed(room, change, member, user, len(self.rooms.by_key))
-        if premise is None and room is not None:
+        if premise is None and room is not None:  # judged as the core judges its facts
             users = tuple(p.user for p in seats)
-            holders = dict(self._holders(room, users, member))
-            others = (p for p in seats if p.session not in holders.get(p.user, ()))
-            premise = next((p for p in others if p.user in holders), None)
+            held = LeavingFacts(room.key, holders=self._holders(room, users, member))
+            premise = next(
+                (p for p in seats if not held.seat_held_by(p.user, p.session)), None
+            )
         if premise is not None:
             now = LeavingFacts(change.room, False)
             if room is not None:
