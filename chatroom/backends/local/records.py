@@ -153,8 +153,8 @@ class Store(Protocol):
         ...
 
     def load_keys(self, since: float) -> list[tuple[str, str, str, str, str, float]]:
-        """The transaction keys done at ``since`` or later (at start-up):
-        sender, key, line, target, event id, when
+        """The transaction keys done at ``since`` or later (at start-up),
+        the oldest first: sender, key, line, target, event id, when
         (:mod:`chatroom.backends.local.transactions`)."""
         ...
 

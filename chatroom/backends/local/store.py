@@ -556,7 +556,8 @@ class SqliteStore:
 
     def load_keys(self, since: float) -> list[tuple[str, str, str, str, str, float]]:
         return self.db.execute(
-            "SELECT sender, key, line, target, event, at FROM txn_keys WHERE at >= ?",
+            "SELECT sender, key, line, target, event, at FROM txn_keys"
+            " WHERE at >= ? ORDER BY at",
             (since,),
         ).fetchall()
 

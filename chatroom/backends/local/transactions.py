@@ -14,7 +14,12 @@ key at once meet here, and one is done.
 
 Keys are kept :data:`~chatroom.core.model.changes.transactions.KEY_SECONDS`
 at least: those older go at start-up and every :data:`PRUNE_INTERVAL`,
-on the injected clock, while any key is kept (no timer otherwise).
+on the injected clock, while any key is kept (no timer otherwise). They
+are kept in the order they were done (read back in that order at
+start-up), so a pruning walks the oldest and stops at the first key
+still young: it costs what it removes, not the day's keys it keeps (a
+busy server keeps millions, and a walk of them all stalled the reactor
+for seconds).
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from chatroom.core.model.changes.transactions import (
 )
 from chatroom.core.model.events import PrivateEvent, StoredEvent
 
-#: Seconds between two prunings of the keys older than a day.
-PRUNE_INTERVAL = 3600.0
+#: Seconds between two prunings of the keys older than a day: often, so
+#: that each removes a minute's keys, a short step of the reactor's.
+PRUNE_INTERVAL = 60.0
 
 
 class KeptKeys:
@@ -112,9 +118,16 @@ class KeptKeys:
         return _record(kept) if kept is not None else None
 
     def prune(self) -> None:
-        """The keys done more than a day ago go, here and in the store."""
+        """The keys done more than a day ago go, here and in the store:
+        the oldest first, up to the first still young (:attr:`kept` is in
+        the order keys were done; one kept after a younger one, the wall
+        clock having stepped back, goes with a later pruning)."""
         oldest = self._oldest()
-        gone = [done for done, kept in self.kept.items() if _when(kept) < oldest]
+        gone = []
+        for done, kept in self.kept.items():
+            if _when(kept) >= oldest:
+                break
+            gone.append(done)
         for done in gone:
             del self.kept[done]
         if gone:
