@@ -18,8 +18,8 @@ on the injected clock, while any key is kept (no timer otherwise). They
 are kept in the order they were done (read back in that order at
 start-up), so a pruning walks the oldest and stops at the first key
 still young: it costs what it removes, not the day's keys it keeps (a
-busy server keeps millions, and a walk of them all stalled the reactor
-for seconds).
+busy server keeps millions, and a walk of a million holds the reactor
+a quarter of a second).
 """
 
 from __future__ import annotations
