@@ -260,7 +260,7 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
     for newest in await session.registry.messages.private_targets(session.member):
         sender, recipient, stamp = newest.sender, newest.recipient, newest.time
         found.append((stamp, recipient if name_key(sender) in me else sender))
-    found = sorted(item for item in found if low < item[0] < high)
+    found = sorted((at, target) for at, target in found if low < at < high)
     data = b"".join(
         build_words(session.me, "CHATHISTORY", "TARGETS", target, at)
         for at, target in found[:limit]

@@ -98,7 +98,9 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
     if not wildcard and pattern not in users:  # one nick: maybe in no room
         for key, alone in (await elsewhere(session, [mask])).items():
             users[key] = (alone.name, set())
-    matching = sorted(item for item in users.items() if fnmatchcase(item[0], pattern))
+    matching = sorted(
+        (key, known) for key, known in users.items() if fnmatchcase(key, pattern)
+    )
     there = await elsewhere(session, [user for _, (user, _) in matching])
     bots = await session.registry.accounts.bots.keys() if matching else frozenset()
     found = []
